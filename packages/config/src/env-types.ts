@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/** Reusable environment variable types, parsed from strings. */
+
+export const port = (fallback?: number) => {
+  const schema = z.coerce.number().int().min(0).max(65535);
+  return fallback === undefined ? schema : schema.default(fallback);
+};
+
+export const milliseconds = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+
+export const positiveInt = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+export const host = (fallback: string) => z.string().min(1).default(fallback);
+
+export const logLevel = () => z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+export const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .transform((v) => v === 'true' || v === '1')
+    .default(fallback);
+
+export const postgresUrl = () =>
+  z
+    .string()
+    .url()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL');

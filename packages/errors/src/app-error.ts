@@ -1,0 +1,57 @@
+import { Code } from './code';
+
+/** One invalid input field, addressed by a JSON pointer into the request ("/items/0/quantity"). */
+export interface FieldViolation {
+  field: string;
+  description: string;
+}
+
+/**
+ * The one error type services raise on purpose. Its message is meant for the
+ * caller and crosses the wire; anything that is not an AppError is treated as a
+ * bug: logged in full, and answered as INTERNAL with a generic message.
+ */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+
+  constructor(
+    readonly code: Code,
+    message: string,
+    readonly violations: readonly FieldViolation[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+
+  static invalidArgument(message: string, violations: readonly FieldViolation[] = []): AppError {
+    return new AppError(Code.INVALID_ARGUMENT, message, violations);
+  }
+
+  static notFound(what: string): AppError {
+    return new AppError(Code.NOT_FOUND, `${what} not found`);
+  }
+
+  static alreadyExists(message: string): AppError {
+    return new AppError(Code.ALREADY_EXISTS, message);
+  }
+
+  static failedPrecondition(message: string): AppError {
+    return new AppError(Code.FAILED_PRECONDITION, message);
+  }
+
+  static unauthenticated(message = 'authentication required'): AppError {
+    return new AppError(Code.UNAUTHENTICATED, message);
+  }
+
+  static permissionDenied(message = 'permission denied'): AppError {
+    return new AppError(Code.PERMISSION_DENIED, message);
+  }
+
+  static unavailable(message: string, cause?: unknown): AppError {
+    return new AppError(Code.UNAVAILABLE, message, [], { cause });
+  }
+
+  static aborted(message: string): AppError {
+    return new AppError(Code.ABORTED, message);
+  }
+}

@@ -1,0 +1,2 @@
+export { Code, codeName } from './code';
+export { AppError, type FieldViolation } from './app-error';

@@ -1,0 +1,51 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Metadata } from '@grpc/grpc-js';
+import type { Logger } from '@tessera/logging';
+import { MetadataKeys } from './metadata-keys';
+
+/** What a handler knows about the call it serves. */
+export interface CallContext {
+  /** The caller's x-request-id, or a new one. */
+  requestId: string;
+  /** W3C traceparent for calls made on behalf of this one (same trace, this call as parent). */
+  traceparent: string;
+  traceId: string;
+  /** Absolute deadline in epoch milliseconds; Infinity when the caller set none. */
+  deadline: number;
+  /** Aborted when the caller cancels or the deadline passes; pass it to anything slow. */
+  signal: AbortSignal;
+  /** Incoming request metadata. */
+  metadata: Metadata;
+  /** Metadata sent back with the status (e.g. a consistency token). */
+  trailer: Metadata;
+  logger: Logger;
+}
+
+const storage = new AsyncLocalStorage<CallContext>();
+
+/**
+ * The context of the gRPC call being served, if any. The client interceptors
+ * read it to propagate deadline, cancellation, request id and trace to
+ * downstream calls without every handler threading them through by hand.
+ */
+export function currentCallContext(): CallContext | undefined {
+  return storage.getStore();
+}
+
+export function runInCallContext<T>(ctx: CallContext, fn: () => T): T {
+  return storage.run(ctx, fn);
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** Reads request id and trace from metadata, starting a new trace when there is none (or it is malformed). */
+export function traceFromMetadata(metadata: Metadata): { requestId: string; traceId: string; traceparent: string } {
+  const incomingId = metadata.get(MetadataKeys.requestId)[0];
+  const requestId = typeof incomingId === 'string' && /^[\w.:-]{1,128}$/.test(incomingId) ? incomingId : randomUUID();
+  const incoming = metadata.get(MetadataKeys.traceparent)[0];
+  const match = typeof incoming === 'string' ? TRACEPARENT.exec(incoming) : null;
+  const traceId = match?.[1] ?? randomBytes(16).toString('hex');
+  const flags = match?.[3] ?? '01';
+  return { requestId, traceId, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}` };
+}

@@ -1,0 +1,176 @@
+import {
+  credentials,
+  InterceptingCall,
+  Metadata,
+  status,
+  type CallOptions as GrpcCallOptions,
+  type Client,
+  type ClientUnaryCall,
+  type Interceptor,
+  type ServiceDefinition,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import type { Registry } from 'prom-client';
+import { codeName } from '@tessera/errors';
+import { currentCallContext } from './call-context';
+import { grpcMetrics, methodType, splitMethodPath } from './grpc-metrics';
+import { MetadataKeys } from './metadata-keys';
+
+export interface ClientOptions {
+  registry: Registry;
+  /** Deadline for calls that set none and have no incoming call to inherit from. */
+  defaultDeadlineMs?: number;
+  /** Attempts per call, the first included, when the server answers UNAVAILABLE (gRFC A6 caps it at 5). */
+  maxAttempts?: number;
+  /** Keepalive ping interval; detects dead connections that TCP alone would keep for minutes. */
+  keepaliveTimeMs?: number;
+}
+
+export interface CallOptions {
+  /** Extra request metadata. */
+  metadata?: Record<string, string>;
+  /** Deadline for this call, relative; the incoming call's deadline still caps it. */
+  deadlineMs?: number;
+  /** Cancels the call. */
+  signal?: AbortSignal;
+  /** Receives the response trailers (e.g. a consistency token). */
+  onTrailers?: (trailers: Metadata) => void;
+}
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<GrpcCallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+/** A generated grpc-js client with each unary method turned into `(request, options?) => Promise<response>`. */
+export type PromiseClient<C> = {
+  [K in keyof C as C[K] extends UnaryMethod<never, never> ? K : never]: C[K] extends UnaryMethod<infer Req, infer Res>
+    ? (request: Req, options?: CallOptions) => Promise<Res>
+    : never;
+} & { close(): void };
+
+type ClientConstructor<C> = new (address: string, creds: ReturnType<typeof credentials.createInsecure>, options?: object) => C;
+
+/**
+ * Builds a client for one service: `dns:///` resolution with round_robin over
+ * every address (a headless Service in Kubernetes yields one per pod), retries
+ * on UNAVAILABLE only, keepalive, metrics, and a deadline on every call. When
+ * called while serving a gRPC call, the outgoing call inherits its deadline,
+ * cancellation, request id and trace.
+ */
+export function createClient<C extends Client>(
+  Ctor: ClientConstructor<C>,
+  definition: ServiceDefinition,
+  target: string,
+  options: ClientOptions,
+): PromiseClient<C> {
+  const { defaultDeadlineMs = 5_000, maxAttempts = 4, keepaliveTimeMs = 30_000 } = options;
+  const first = Object.values(definition)[0];
+  if (!first) throw new Error('empty service definition');
+  const serviceName = splitMethodPath(first.path)[0];
+  const serviceConfig = {
+    loadBalancingConfig: [{ round_robin: {} }],
+    methodConfig: [
+      {
+        name: [{ service: serviceName }],
+        // UNAVAILABLE means the request never reached a handler, so any method
+        // is safe to retry on it; nothing else is retried (gRFC A6).
+        retryPolicy: {
+          maxAttempts: Math.min(Math.max(maxAttempts, 2), 5),
+          initialBackoff: '0.05s',
+          maxBackoff: '1s',
+          backoffMultiplier: 2,
+          retryableStatusCodes: ['UNAVAILABLE'],
+        },
+      },
+    ],
+  };
+  const client = new Ctor(normalizeTarget(target), credentials.createInsecure(), {
+    'grpc.service_config': JSON.stringify(serviceConfig),
+    'grpc.enable_retries': 1,
+    'grpc.keepalive_time_ms': keepaliveTimeMs,
+    'grpc.keepalive_timeout_ms': 10_000,
+    interceptors: [metricsInterceptor(options.registry), contextInterceptor(defaultDeadlineMs)],
+  });
+
+  const wrapped: Record<string, unknown> = { close: () => client.close() };
+  for (const [name, method] of Object.entries(definition)) {
+    if (method.requestStream || method.responseStream) continue;
+    const fn = (client as unknown as Record<string, UnaryMethod<unknown, unknown>>)[name]!.bind(client);
+    wrapped[name] = (request: unknown, callOptions: CallOptions = {}) => invoke(fn, request, callOptions);
+  }
+  return wrapped as PromiseClient<C>;
+}
+
+function invoke<Req, Res>(fn: UnaryMethod<Req, Res>, request: Req, options: CallOptions): Promise<Res> {
+  const metadata = new Metadata();
+  if (options.metadata) for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
+  const grpcOptions: Partial<GrpcCallOptions> = options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
+  return new Promise<Res>((resolve, reject) => {
+    const call = fn(request, metadata, grpcOptions, (error, response) => (error ? reject(error) : resolve(response)));
+    if (options.onTrailers) call.on('status', (s) => options.onTrailers!(s.metadata));
+    if (options.signal) {
+      const onAbort = () => call.cancel();
+      if (options.signal.aborted) onAbort();
+      else {
+        options.signal.addEventListener('abort', onAbort, { once: true });
+        call.on('status', () => options.signal!.removeEventListener('abort', onAbort));
+      }
+    }
+  });
+}
+
+/** "users:50051" → "dns:///users:50051"; targets with a scheme (dns:, ipv4:, unix:) pass through. */
+export function normalizeTarget(target: string): string {
+  return /^[a-z][a-z0-9+.-]*:(?!\d)/i.test(target) ? target : `dns:///${target}`;
+}
+
+/** Caps the deadline by the incoming call's, propagates request id and trace, and follows its cancellation. */
+function contextInterceptor(defaultDeadlineMs: number): Interceptor {
+  return (options, nextCall) => {
+    const ctx = currentCallContext();
+    let deadline = options.deadline === undefined ? Date.now() + defaultDeadlineMs : Number(options.deadline);
+    if (ctx && ctx.deadline < deadline) deadline = ctx.deadline;
+    const call = new InterceptingCall(nextCall({ ...options, deadline }), {
+      start: (metadata, listener, next) => {
+        if (ctx) {
+          if (metadata.get(MetadataKeys.requestId).length === 0) metadata.set(MetadataKeys.requestId, ctx.requestId);
+          if (metadata.get(MetadataKeys.traceparent).length === 0) metadata.set(MetadataKeys.traceparent, ctx.traceparent);
+        }
+        next(metadata, listener);
+      },
+    });
+    if (ctx) {
+      const onAbort = () => call.cancelWithStatus(status.CANCELLED, 'the incoming call was cancelled');
+      if (ctx.signal.aborted) process.nextTick(onAbort);
+      else ctx.signal.addEventListener('abort', onAbort, { once: true });
+    }
+    return call;
+  };
+}
+
+function metricsInterceptor(registry: Registry): Interceptor {
+  const metrics = grpcMetrics(registry);
+  return (options, nextCall) => {
+    const definition = options.method_definition;
+    const [grpcService, grpcMethod] = splitMethodPath(definition.path);
+    const grpcType = methodType(definition);
+    const started = process.hrtime.bigint();
+    metrics.clientStarted.inc({ grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: grpcType });
+    return new InterceptingCall(nextCall(options), {
+      start: (metadata, listener, next) => {
+        next(metadata, {
+          ...listener,
+          onReceiveStatus: (s, nextStatus) => {
+            const labels = { grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: grpcType, grpc_code: codeName(s.code) };
+            metrics.clientHandled.inc(labels);
+            metrics.clientHandlingSeconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+            nextStatus(s);
+          },
+        });
+      },
+    });
+  };
+}

@@ -1,0 +1,7 @@
+export { GrpcServer, type GrpcServerOptions, type AsyncServiceImpl } from './server';
+export { createClient, type ClientOptions, type PromiseClient, type CallOptions } from './client';
+export { currentCallContext, type CallContext } from './call-context';
+export { toServiceError } from './error-mapping';
+export { onShutdown } from './shutdown';
+export { MetadataKeys } from './metadata-keys';
+export { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';

@@ -1,0 +1,49 @@
+import { ServerInterceptingCall, ServerListenerBuilder, status, type ServerInterceptor } from '@grpc/grpc-js';
+import { codeName } from '@tessera/errors';
+import type { Logger } from '@tessera/logging';
+import { grpcMetrics, methodType, splitMethodPath } from './grpc-metrics';
+import type { Registry } from 'prom-client';
+
+/**
+ * Records RED metrics and one access-log line per call, and is the last line of
+ * defence for error hygiene: a status that reaches the wire as UNKNOWN (a
+ * handler that bypassed the kit's error mapping) is replaced by a generic
+ * INTERNAL, because grpc-js would otherwise send the raw error message.
+ */
+export function observabilityInterceptor(registry: Registry, logger: Logger): ServerInterceptor {
+  const metrics = grpcMetrics(registry);
+  return (descriptor, call) => {
+    const [grpcService, grpcMethod] = splitMethodPath(descriptor.path);
+    const grpcType = methodType(descriptor);
+    const started = process.hrtime.bigint();
+    let done = false;
+    metrics.serverStarted.inc({ grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: grpcType });
+
+    const finish = (code: number, details: string | undefined): void => {
+      if (done) return;
+      done = true;
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const labels = { grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: grpcType, grpc_code: codeName(code) };
+      metrics.serverHandled.inc(labels);
+      metrics.serverHandlingSeconds.observe(labels, seconds);
+      const line = { grpc: descriptor.path, code: labels.grpc_code, ms: Math.round(seconds * 1e4) / 10 };
+      if (code === status.INTERNAL || code === status.UNKNOWN || code === status.DATA_LOSS) logger.error({ ...line, details }, 'rpc failed');
+      else logger.debug(line, 'rpc');
+    };
+
+    return new ServerInterceptingCall(call, {
+      start: (next) => {
+        next(
+          new ServerListenerBuilder()
+            .withOnCancel(() => finish(call.getDeadline() !== Infinity && Date.now() >= Number(call.getDeadline()) ? status.DEADLINE_EXCEEDED : status.CANCELLED, 'cancelled'))
+            .build(),
+        );
+      },
+      sendStatus: (outgoing, next) => {
+        const safe = outgoing.code === status.UNKNOWN ? { ...outgoing, code: status.INTERNAL, details: 'internal error' } : outgoing;
+        finish(safe.code, outgoing.details);
+        next(safe);
+      },
+    });
+  };
+}

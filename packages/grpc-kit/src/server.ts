@@ -1,0 +1,164 @@
+import {
+  Server,
+  ServerCredentials,
+  type handleUnaryCall,
+  type Metadata,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import { Metadata as GrpcMetadata } from '@grpc/grpc-js';
+import type { Logger } from '@tessera/logging';
+import type { Registry } from 'prom-client';
+import { runInCallContext, traceFromMetadata, type CallContext } from './call-context';
+import { toServiceError } from './error-mapping';
+import { observabilityInterceptor } from './server-interceptors';
+
+/**
+ * A service implementation in the kit's style: each unary method is an async
+ * function of the request and the call context. Derived from the ts-proto
+ * `XServer` interface, so handlers stay typed against the generated contract.
+ */
+export type AsyncServiceImpl<S> = {
+  [K in keyof S as string extends K ? never : K]: S[K] extends handleUnaryCall<infer Req, infer Res>
+    ? (request: Req, ctx: CallContext) => Promise<Res>
+    : never;
+};
+
+export interface GrpcServerOptions {
+  logger: Logger;
+  registry: Registry;
+  /** Files under `protoRoot` to expose through server reflection (grpcurl, grpcui). */
+  reflection?: { protoRoot: string; files: string[] };
+  /**
+   * Connections are closed after this age (with a grace period for calls in
+   * flight), so clients re-resolve DNS and spread onto pods added by scale-out.
+   */
+  maxConnectionAgeMs?: number;
+  maxConnectionAgeGraceMs?: number;
+  /** How long to stay up answering NOT_SERVING before refusing calls, so load balancers notice first. */
+  drainDelayMs?: number;
+  /** How long in-flight calls get to finish once draining, before they are cut off. */
+  shutdownTimeoutMs?: number;
+}
+
+/** Health service name that stays SERVING while the process drains: for liveness probes, which must not kill a draining pod. */
+const LIVENESS_SERVICE = 'liveness';
+
+/**
+ * A gRPC server with the platform's standard parts: health (grpc.health.v1),
+ * reflection, metrics and logging interceptors, error mapping, a connection
+ * age limit, and graceful drain.
+ */
+export class GrpcServer {
+  private readonly server: Server;
+  private readonly health = new HealthImplementation({ '': 'NOT_SERVING', [LIVENESS_SERVICE]: 'SERVING' });
+  private readonly serviceNames: string[] = [];
+  private draining: Promise<void> | undefined;
+
+  constructor(private readonly options: GrpcServerOptions) {
+    this.server = new Server({
+      interceptors: [observabilityInterceptor(options.registry, options.logger)],
+      'grpc.max_connection_age_ms': options.maxConnectionAgeMs ?? 5 * 60_000,
+      'grpc.max_connection_age_grace_ms': options.maxConnectionAgeGraceMs ?? 30_000,
+      // Clients send keepalive pings (see client.ts); accept them rather than answering GOAWAY.
+      'grpc.keepalive_permit_without_calls': 1,
+    });
+    this.health.addToServer(this.server);
+    if (options.reflection) {
+      const definition = loadSync(options.reflection.files, { includeDirs: [options.reflection.protoRoot], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+      new ReflectionService(definition).addToServer(this.server);
+    }
+  }
+
+  /** Adds a service whose handlers are async functions; they run with the call context available to outgoing clients. */
+  addService<S>(definition: ServiceDefinition, impl: AsyncServiceImpl<S>): this {
+    const handlers: UntypedServiceImplementation = {};
+    for (const [name, method] of Object.entries(definition)) {
+      const handler = (impl as Record<string, (req: unknown, ctx: CallContext) => Promise<unknown>>)[name];
+      if (typeof handler !== 'function') throw new Error(`no handler for ${method.path}`);
+      if (method.requestStream || method.responseStream) throw new Error(`${method.path}: only unary methods are supported by addService`);
+      handlers[name] = this.wrapUnary(handler);
+    }
+    this.server.addService(definition, handlers);
+    const first = Object.values(definition)[0];
+    if (first) this.serviceNames.push(first.path.slice(1, first.path.lastIndexOf('/')));
+    return this;
+  }
+
+  /** Binds and starts serving; returns the bound port (pass port 0 for a free one). */
+  async listen(host: string, port: number): Promise<number> {
+    const bound = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+    );
+    this.setStatus('SERVING');
+    this.options.logger.info({ port: bound, services: this.serviceNames }, 'grpc server listening');
+    return bound;
+  }
+
+  /**
+   * Graceful drain: report NOT_SERVING (readiness fails, clients' health checks
+   * move away), wait drainDelayMs, then stop taking calls and let the ones in
+   * flight finish, cutting them off after shutdownTimeoutMs.
+   */
+  drain(): Promise<void> {
+    this.draining ??= (async () => {
+      const { drainDelayMs = 0, shutdownTimeoutMs = 25_000, logger } = this.options;
+      this.setStatus('NOT_SERVING');
+      logger.info({ drainDelayMs }, 'draining: health is NOT_SERVING');
+      if (drainDelayMs > 0) await new Promise((r) => setTimeout(r, drainDelayMs));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          logger.warn({ shutdownTimeoutMs }, 'calls still in flight after the shutdown timeout; forcing');
+          this.server.forceShutdown();
+          resolve();
+        }, shutdownTimeoutMs);
+        this.server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      logger.info('grpc server stopped');
+    })();
+    return this.draining;
+  }
+
+  /** Immediate stop, for tests and second signals. */
+  forceShutdown(): void {
+    this.server.forceShutdown();
+  }
+
+  private setStatus(status: ServingStatus): void {
+    this.health.setStatus('', status);
+    for (const name of this.serviceNames) this.health.setStatus(name, status);
+  }
+
+  private wrapUnary(handler: (req: unknown, ctx: CallContext) => Promise<unknown>) {
+    const { logger } = this.options;
+    return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
+      const trace = traceFromMetadata(call.metadata);
+      const abort = new AbortController();
+      call.once('cancelled', () => abort.abort(new Error('call cancelled')));
+      const ctx: CallContext = {
+        ...trace,
+        deadline: Number(call.getDeadline()),
+        signal: abort.signal,
+        metadata: call.metadata as Metadata,
+        trailer: new GrpcMetadata(),
+        logger: logger.child({ requestId: trace.requestId, traceId: trace.traceId }),
+      };
+      runInCallContext(ctx, () => handler(call.request, ctx)).then(
+        (response) => callback(null, response, ctx.trailer),
+        (error: unknown) => {
+          const serviceError = toServiceError(error, ctx.logger);
+          for (const [key, value] of Object.entries(ctx.trailer.getMap())) serviceError.metadata?.set(key, value as string);
+          callback(serviceError);
+        },
+      );
+    };
+  }
+}

@@ -1,0 +1,3 @@
+export { startPostgresCluster, type PostgresCluster, type PostgresNode, type PostgresClusterOptions } from './postgres-cluster';
+export { startRedis, startRedisCluster, type RedisNode, type RedisCluster } from './redis';
+export { freePort } from './free-port';

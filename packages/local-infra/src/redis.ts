@@ -1,0 +1,107 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { freePort } from './free-port';
+import { startProcess, waitFor, type ManagedProcess } from './processes';
+
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+  readonly url: string;
+  readonly logFile: string;
+  /** Cluster bus port, for cluster-enabled nodes. */
+  readonly busPort?: number;
+  stop(): Promise<void>;
+  /** SIGSTOP: the TCP connection stays open and commands hang, like a stuck or swapping server. */
+  pause(): void;
+  resume(): void;
+}
+
+export interface RedisCluster {
+  readonly nodes: RedisNode[];
+  /** Startup nodes for ioredis' Cluster client. */
+  readonly startupNodes: { host: string; port: number }[];
+  stop(): Promise<void>;
+}
+
+const INSTALL_HINT =
+  'redis-server was not found on PATH. Install it: `apt-get install redis-server` (Debian/Ubuntu), `dnf install redis` (Fedora), or `brew install redis` (macOS).';
+
+/** A throwaway redis-server (no persistence) on loopback. */
+export async function startRedis(options: { dir: string; port?: number; host?: string; cluster?: boolean }): Promise<RedisNode> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? (await freePort(host));
+  mkdirSync(options.dir, { recursive: true });
+  const logFile = path.join(options.dir, `redis-${port}.log`);
+  const args = ['--port', String(port), '--bind', host, '--save', '', '--appendonly', 'no', '--dir', options.dir, '--protected-mode', 'no'];
+  // The cluster bus port defaults to port + 10000, which may be taken or past 65535 for a random port: pick it too.
+  const busPort = options.cluster ? await freePort(host) : undefined;
+  if (busPort) args.push('--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000', '--cluster-port', String(busPort));
+  const proc: ManagedProcess = startProcess('redis-server', args, { logFile });
+  // A missing binary surfaces as an 'error' event right after spawn.
+  const spawnError = await Promise.race([proc.exited.then(() => undefined, (error: NodeJS.ErrnoException) => error), new Promise<undefined>((r) => setTimeout(r, 50))]);
+  if (spawnError) throw spawnError.code === 'ENOENT' ? new Error(INSTALL_HINT) : spawnError;
+  await waitFor(`redis-server on port ${port} (log: ${logFile})`, async () => {
+    if (!proc.isRunning()) throw new Error(`redis-server exited; see ${logFile}`);
+    const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await client.connect();
+      return (await client.ping()) === 'PONG' ? true : undefined;
+    } finally {
+      client.disconnect();
+    }
+  }, 10_000);
+  return {
+    host,
+    port,
+    url: `redis://${host}:${port}`,
+    logFile,
+    ...(busPort ? { busPort } : {}),
+    async stop() {
+      if (!proc.isRunning()) return;
+      proc.resume();
+      proc.signal('SIGTERM');
+      await proc.exited.catch(() => undefined);
+    },
+    pause: () => proc.pause(),
+    resume: () => proc.resume(),
+  };
+}
+
+/**
+ * A Redis Cluster of `masters` nodes (no replicas): each node gets an even
+ * share of the 16384 slots, the nodes meet, and we wait for `cluster_state:ok`
+ * on all of them. Done with plain cluster commands, so only redis-server is
+ * needed (not redis-cli).
+ */
+export async function startRedisCluster(options: { dir: string; masters?: number; host?: string }): Promise<RedisCluster> {
+  const masters = options.masters ?? 3;
+  const nodes: RedisNode[] = [];
+  try {
+    for (let i = 0; i < masters; i++) nodes.push(await startRedis({ dir: options.dir, host: options.host, cluster: true }));
+    const clients = nodes.map((n) => new Redis({ host: n.host, port: n.port, maxRetriesPerRequest: 1 }));
+    try {
+      const perNode = Math.ceil(16384 / masters);
+      await Promise.all(clients.map((c, i) => c.call('CLUSTER', 'ADDSLOTSRANGE', String(i * perNode), String(Math.min(16383, (i + 1) * perNode - 1)))));
+      for (const node of nodes.slice(1)) await clients[0]!.call('CLUSTER', 'MEET', node.host, String(node.port), String(node.busPort));
+      await waitFor('redis cluster state ok', async () => {
+        const infos = await Promise.all(clients.map((c) => c.call('CLUSTER', 'INFO') as Promise<string>));
+        const known = await Promise.all(clients.map((c) => c.call('CLUSTER', 'NODES') as Promise<string>));
+        const ok = infos.every((info) => info.includes('cluster_state:ok')) && known.every((k) => k.trim().split('\n').length === masters);
+        return ok ? true : undefined;
+      }, 15_000);
+    } finally {
+      clients.forEach((c) => c.disconnect());
+    }
+  } catch (error) {
+    await Promise.allSettled(nodes.map((n) => n.stop()));
+    throw error;
+  }
+  return {
+    nodes,
+    startupNodes: nodes.map((n) => ({ host: n.host, port: n.port })),
+    stop: async () => {
+      await Promise.all(nodes.map((n) => n.stop()));
+    },
+  };
+}

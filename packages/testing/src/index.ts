@@ -1,0 +1,3 @@
+export { testDatabase, type TestDatabase } from './test-database';
+export { sharedRedisUrl, sharedRedisClusterNodes, scratchDir } from './shared-infra';
+export { ENV } from './env';
