@@ -46,7 +46,8 @@ type UnaryMethod<Req, Res> = (
 
 /** A generated grpc-js client with each unary method turned into `(request, options?) => Promise<response>`. */
 export type PromiseClient<C> = {
-  [K in keyof C as C[K] extends UnaryMethod<never, never> ? K : never]: C[K] extends UnaryMethod<infer Req, infer Res>
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- matching any unary signature
+  [K in keyof C as C[K] extends UnaryMethod<any, any> ? K : never]: C[K] extends UnaryMethod<infer Req, infer Res>
     ? (request: Req, options?: CallOptions) => Promise<Res>
     : never;
 } & { close(): void };
@@ -124,7 +125,7 @@ function invoke<Req, Res>(fn: UnaryMethod<Req, Res>, request: Req, options: Call
 
 /** "users:50051" → "dns:///users:50051"; targets with a scheme (dns:, ipv4:, unix:) pass through. */
 export function normalizeTarget(target: string): string {
-  return /^[a-z][a-z0-9+.-]*:(?!\d)/i.test(target) ? target : `dns:///${target}`;
+  return /^(dns|ipv4|ipv6|unix|unix-abstract|vsock):/.test(target) ? target : `dns:///${target}`;
 }
 
 /** Caps the deadline by the incoming call's, propagates request id and trace, and follows its cancellation. */
@@ -160,9 +161,8 @@ function metricsInterceptor(registry: Registry): Interceptor {
     const started = process.hrtime.bigint();
     metrics.clientStarted.inc({ grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: grpcType });
     return new InterceptingCall(nextCall(options), {
-      start: (metadata, listener, next) => {
+      start: (metadata, _listener, next) => {
         next(metadata, {
-          ...listener,
           onReceiveStatus: (s, nextStatus) => {
             const labels = { grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: grpcType, grpc_code: codeName(s.code) };
             metrics.clientHandled.inc(labels);

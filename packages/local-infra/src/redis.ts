@@ -39,7 +39,7 @@ export async function startRedis(options: { dir: string; port?: number; host?: s
   if (busPort) args.push('--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000', '--cluster-port', String(busPort));
   const proc: ManagedProcess = startProcess('redis-server', args, { logFile });
   // A missing binary surfaces as an 'error' event right after spawn.
-  const spawnError = await Promise.race([proc.exited.then(() => undefined, (error: NodeJS.ErrnoException) => error), new Promise<undefined>((r) => setTimeout(r, 50))]);
+  const spawnError = await Promise.race([proc.exited.then(() => undefined, (error: NodeJS.ErrnoException) => error), new Promise<undefined>((r) => setTimeout(() => r(undefined), 50))]);
   if (spawnError) throw spawnError.code === 'ENOENT' ? new Error(INSTALL_HINT) : spawnError;
   await waitFor(`redis-server on port ${port} (log: ${logFile})`, async () => {
     if (!proc.isRunning()) throw new Error(`redis-server exited; see ${logFile}`);
