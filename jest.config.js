@@ -15,4 +15,5 @@ module.exports = {
   testTimeout: 30_000,
   // Two cores: more workers only contend with the servers under test.
   maxWorkers: 2,
+  reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
 };

@@ -24,11 +24,18 @@ export default async function globalSetup(): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), 'tessera-test-'));
   // mkdtemp makes 0700 folders; Postgres runs as its own user when we are root and must reach its data.
   chmodSync(root, 0o755);
-  const [postgres, redis, redisCluster] = await Promise.all([
+  const results = await Promise.allSettled([
     startPostgresCluster({ dataDir: path.join(root, 'pg'), replicas: 1, durable: false }),
     startRedis({ dir: path.join(root, 'redis') }),
     startRedisCluster({ dir: path.join(root, 'redis-cluster'), masters: 3 }),
-  ]);
+  ] as const);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) {
+    // Stop whatever did start, so a failed run leaves no servers behind.
+    await Promise.allSettled(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    throw (failed as PromiseRejectedResult).reason;
+  }
+  const [postgres, redis, redisCluster] = results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as [PostgresCluster, RedisNode, RedisCluster];
   const infra: SharedInfra = { root, postgres, redis, redisCluster };
   (globalThis as { __TESSERA_INFRA__?: SharedInfra }).__TESSERA_INFRA__ = infra;
   process.env[ENV.root] = root;

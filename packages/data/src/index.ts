@@ -1,0 +1,1 @@
+export { migrate, type MigrationResult } from './migrate';

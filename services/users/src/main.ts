@@ -1,0 +1,68 @@
+import path from 'node:path';
+import postgres from 'postgres';
+import { protoFiles, PROTO_ROOT, users as pb } from '@tessera/contracts';
+import { migrate } from '@tessera/data';
+import { GrpcServer, onShutdown } from '@tessera/grpc-kit';
+import { createLogger, type Logger } from '@tessera/logging';
+import { createRegistry, startMetricsServer } from '@tessera/metrics';
+import { loadUsersConfig, type UsersConfig } from './config';
+import { userRepository } from './data-access/user-repository';
+import { DEFAULT_SCRYPT, scryptHasher } from './data-access/scrypt-hasher';
+import { usersHandlers } from './entry-points/grpc/users-handlers';
+
+export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
+
+export interface RunningUsersService {
+  grpcPort: number;
+  metricsPort: number;
+  /** Graceful: drain gRPC, then close the pool and the metrics server. */
+  stop(): Promise<void>;
+}
+
+/** Composes the service from its config and starts it; tests call this with port 0. */
+export async function startUsersService(config: UsersConfig, logger: Logger = createLogger({ service: 'users', level: config.LOG_LEVEL })): Promise<RunningUsersService> {
+  const registry = createRegistry();
+  const sql = postgres(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX, onnotice: () => undefined });
+  if (config.MIGRATE_ON_START) {
+    const result = await migrate(sql, MIGRATIONS_DIR);
+    logger.info(result, 'migrations');
+  }
+  const hasher = scryptHasher({ ...DEFAULT_SCRYPT, N: 2 ** config.SCRYPT_LOG_N });
+  const server = new GrpcServer({
+    logger,
+    registry,
+    reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.users] },
+    drainDelayMs: config.DRAIN_DELAY_MS,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
+  });
+  server.addService(pb.UsersServiceService, usersHandlers({ users: userRepository(sql), hasher }));
+  const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);
+  const metrics = await startMetricsServer(registry, config.METRICS_PORT);
+  return {
+    grpcPort,
+    metricsPort: metrics.port,
+    async stop() {
+      await server.drain();
+      await Promise.all([sql.end({ timeout: 5 }), metrics.close()]);
+    },
+  };
+}
+
+if (require.main === module) {
+  let config: UsersConfig;
+  try {
+    config = loadUsersConfig();
+  } catch (error) {
+    process.stderr.write(`users: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger({ service: 'users', level: config.LOG_LEVEL });
+  startUsersService(config, logger).then(
+    (service) => onShutdown(logger, () => service.stop(), config.DRAIN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 5_000),
+    (error: unknown) => {
+      logger.fatal({ err: error }, 'failed to start');
+      process.exit(1);
+    },
+  );
+}
