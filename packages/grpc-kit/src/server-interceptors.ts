@@ -2,6 +2,7 @@ import { ServerInterceptingCall, ServerListenerBuilder, status, type ServerInter
 import { codeName } from '@tessera/errors';
 import type { Logger } from '@tessera/logging';
 import { grpcMetrics, methodType, splitMethodPath } from './grpc-metrics';
+import { MetadataKeys } from './metadata-keys';
 import type { Registry } from 'prom-client';
 
 /**
@@ -17,6 +18,7 @@ export function observabilityInterceptor(registry: Registry, logger: Logger): Se
     const grpcType = methodType(descriptor);
     const started = process.hrtime.bigint();
     let done = false;
+    let requestId: string | undefined;
     metrics.serverStarted.inc({ grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: grpcType });
 
     const finish = (code: number, details: string | undefined): void => {
@@ -26,7 +28,7 @@ export function observabilityInterceptor(registry: Registry, logger: Logger): Se
       const labels = { grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: grpcType, grpc_code: codeName(code) };
       metrics.serverHandled.inc(labels);
       metrics.serverHandlingSeconds.observe(labels, seconds);
-      const line = { grpc: descriptor.path, code: labels.grpc_code, ms: Math.round(seconds * 1e4) / 10 };
+      const line = { grpc: descriptor.path, code: labels.grpc_code, ms: Math.round(seconds * 1e4) / 10, requestId };
       if (code === status.INTERNAL || code === status.UNKNOWN || code === status.DATA_LOSS) logger.error({ ...line, details }, 'rpc failed');
       else logger.debug(line, 'rpc');
     };
@@ -35,6 +37,11 @@ export function observabilityInterceptor(registry: Registry, logger: Logger): Se
       start: (next) => {
         next(
           new ServerListenerBuilder()
+            .withOnReceiveMetadata((metadata, nextMetadata) => {
+              const id = metadata.get(MetadataKeys.requestId)[0];
+              if (typeof id === 'string') requestId = id.slice(0, 128);
+              nextMetadata(metadata);
+            })
             .withOnCancel(() => finish(call.getDeadline() !== Infinity && Date.now() >= Number(call.getDeadline()) ? status.DEADLINE_EXCEEDED : status.CANCELLED, 'cancelled'))
             .build(),
         );
