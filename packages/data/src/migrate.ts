@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Sql } from 'postgres';
+import { PLATFORM_SQL } from './platform-sql';
 
 export interface MigrationResult {
   applied: string[];
@@ -32,6 +33,8 @@ export async function migrate(sql: Sql, dir: string): Promise<MigrationResult> {
         checksum text not null,
         applied_at timestamptz not null default now()
       )`;
+    // Platform objects (the id generator) are idempotent and kept current on every run.
+    await tx.unsafe(PLATFORM_SQL);
     const applied = new Map((await tx<{ name: string; checksum: string }[]>`select name, checksum from schema_migrations`).map((r) => [r.name, r.checksum]));
     for (const file of files) {
       const body = readFileSync(path.join(dir, file), 'utf8');

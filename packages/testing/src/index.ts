@@ -1,3 +1,4 @@
 export { testDatabase, type TestDatabase } from './test-database';
 export { sharedRedisUrl, sharedRedisClusterNodes, scratchDir } from './shared-infra';
 export { ENV } from './env';
+export { startTestShards, type TestShards } from './shards';

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { clusterSchema, ShardMap, shardMapSchema } from './shard-map';
+
+const json = <T extends z.ZodTypeAny>(schema: T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  }).pipe(schema);
+
+/**
+ * Environment variables of the data tier, for services' config shapes:
+ * - DATABASE_CLUSTERS: JSON list of `{name, primary, replicas[]}` (URLs from the CNPG secrets in Kubernetes);
+ * - SHARD_MAP or SHARD_MAP_FILE: JSON `{logicalShards, ranges: [{from, to, cluster}]}` (a ConfigMap);
+ *   when neither is set and there is one cluster, every logical shard is on it.
+ */
+export const dataConfigShape = {
+  DATABASE_CLUSTERS: json(z.array(clusterSchema).min(1)),
+  SHARD_MAP: json(shardMapSchema).optional(),
+  SHARD_MAP_FILE: z.string().optional(),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DATABASE_PREPARE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  DATABASE_MAX_REPLICA_LAG_S: z.coerce.number().min(0).default(5),
+  DATABASE_REPLICA_TIMEOUT_MS: z.coerce.number().int().min(10).default(1_000),
+};
+
+export type DataConfig = {
+  clusters: z.infer<typeof dataConfigShape.DATABASE_CLUSTERS>;
+  shardMap: ShardMap;
+  pool: { poolMax: number; prepare: boolean; maxLagSeconds: number; replicaTimeoutMs: number };
+};
+
+/** Resolves the parsed variables into what ShardedDb.connect takes. */
+export function loadDataConfig(env: {
+  DATABASE_CLUSTERS: z.infer<typeof dataConfigShape.DATABASE_CLUSTERS>;
+  SHARD_MAP?: z.infer<typeof shardMapSchema> | undefined;
+  SHARD_MAP_FILE?: string | undefined;
+  DATABASE_POOL_MAX: number;
+  DATABASE_PREPARE: boolean;
+  DATABASE_MAX_REPLICA_LAG_S: number;
+  DATABASE_REPLICA_TIMEOUT_MS: number;
+}): DataConfig {
+  let shardMap: ShardMap;
+  if (env.SHARD_MAP) shardMap = new ShardMap(env.SHARD_MAP);
+  else if (env.SHARD_MAP_FILE) shardMap = new ShardMap(shardMapSchema.parse(JSON.parse(readFileSync(env.SHARD_MAP_FILE, 'utf8'))));
+  else if (env.DATABASE_CLUSTERS.length === 1) shardMap = ShardMap.single(env.DATABASE_CLUSTERS[0]!.name);
+  else throw new Error('SHARD_MAP or SHARD_MAP_FILE is required with more than one database cluster');
+  return {
+    clusters: env.DATABASE_CLUSTERS,
+    shardMap,
+    pool: { poolMax: env.DATABASE_POOL_MAX, prepare: env.DATABASE_PREPARE, maxLagSeconds: env.DATABASE_MAX_REPLICA_LAG_S, replicaTimeoutMs: env.DATABASE_REPLICA_TIMEOUT_MS },
+  };
+}

@@ -1,0 +1,51 @@
+import type { Sql } from 'postgres';
+import { AppError } from '@tessera/errors';
+import type { ClusterDb, ReadOptions } from './cluster';
+
+/** Position in a (created_at desc, id desc) listing; microseconds, so no two rows of one millisecond collide. */
+export interface ListCursor {
+  createdAtMicros: bigint;
+  id: bigint;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; absent on the last page. */
+  nextCursor?: string;
+}
+
+export function encodeCursor(cursor: ListCursor): string {
+  return Buffer.from(`${cursor.createdAtMicros}.${cursor.id}`).toString('base64url');
+}
+
+export function decodeCursor(value: string, field = '/page_token'): ListCursor {
+  const match = /^(\d{1,20})\.(\d{1,19})$/.exec(Buffer.from(value, 'base64url').toString());
+  if (!match) throw AppError.invalidArgument('invalid page token', [{ field, description: 'must be a next_page_token from a previous response' }]);
+  return { createdAtMicros: BigInt(match[1]!), id: BigInt(match[2]!) };
+}
+
+/**
+ * A cross-shard listing, newest first: every cluster is asked in parallel for
+ * its first `limit` rows after the cursor, and the merged, sorted first `limit`
+ * rows are the page. Each row reports its own sort key; the last row's key is
+ * the next cursor, so paging is complete and duplicate-free.
+ */
+export async function scatterGather<T>(
+  clusters: readonly ClusterDb[],
+  query: (sql: Sql, after: ListCursor | undefined, limit: number) => Promise<T[]>,
+  key: (row: T) => ListCursor,
+  options: { limit: number; cursor?: string; read?: ReadOptions },
+): Promise<Page<T>> {
+  const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+  // One extra row tells whether anything is left after this page.
+  const perCluster = await Promise.all(clusters.map((c) => c.read((sql) => query(sql, after, options.limit + 1), options.read)));
+  const merged = perCluster.flat().sort((a, b) => compareDesc(key(a), key(b)));
+  const items = merged.slice(0, options.limit);
+  const last = items[items.length - 1];
+  return merged.length > options.limit && last ? { items, nextCursor: encodeCursor(key(last)) } : { items };
+}
+
+function compareDesc(a: ListCursor, b: ListCursor): number {
+  if (a.createdAtMicros !== b.createdAtMicros) return a.createdAtMicros > b.createdAtMicros ? -1 : 1;
+  return a.id === b.id ? 0 : a.id > b.id ? -1 : 1;
+}
