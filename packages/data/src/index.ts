@@ -4,6 +4,6 @@ export { ClusterDb, DEFAULT_POOL_OPTIONS, type PoolOptions, type ReadOptions, ty
 export { ShardMap, shardMapSchema, clusterSchema, type ShardMapConfig, type ClusterConfig } from './shard-map';
 export { composeId, decomposeId, shardOfId, formatId, parseId, ID_PREFIXES, ID_EPOCH_MS, MAX_LOGICAL_SHARDS, type IdKind, type IdParts } from './ids';
 export { formatToken, parseToken, parseTokens, mergeTokens, parseLsn, formatLsn, type ConsistencyToken } from './consistency';
-export { scatterGather, encodeCursor, decodeCursor, type ListCursor, type Page } from './scatter-gather';
+export { scatterGather, olderThan, micros, encodeCursor, decodeCursor, type ListCursor, type Page } from './scatter-gather';
 export { isConnectionError, toAppError } from './db-errors';
 export { dataConfigShape, loadDataConfig, type DataConfig } from './data-config';

@@ -14,6 +14,21 @@ export interface Page<T> {
   nextCursor?: string;
 }
 
+/**
+ * SQL for "rows after this cursor" in a (created_at desc, id desc) listing, and
+ * the matching key column. Microseconds cross as an exact bigint (a float8
+ * interval holds integers up to 2^53 exactly; epoch microseconds stay below it
+ * until the year 2255).
+ */
+export function olderThan(sql: Sql, after: ListCursor | undefined, columns = { createdAt: 'created_at', id: 'id' }) {
+  if (!after) return sql`true`;
+  return sql`(${sql(columns.createdAt)}, ${sql(columns.id)}) < (to_timestamp(0) + ${after.createdAtMicros.toString()}::bigint * interval '1 microsecond', ${after.id.toString()}::bigint)`;
+}
+
+export function micros(sql: Sql, column = 'created_at') {
+  return sql`(extract(epoch from ${sql(column)}) * 1000000)::bigint::text`;
+}
+
 export function encodeCursor(cursor: ListCursor): string {
   return Buffer.from(`${cursor.createdAtMicros}.${cursor.id}`).toString('base64url');
 }

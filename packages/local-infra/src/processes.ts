@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 
-/** A server process in its own process group, so pause/stop reach its children too (Postgres backends). */
+/** A server process the harness starts, signals, pauses and stops. */
 export interface ManagedProcess {
   readonly pid: number;
   readonly exited: Promise<number | null>;
   signal(signal: NodeJS.Signals): void;
-  /** SIGSTOP / SIGCONT the whole group: the TCP connections stay open and simply stop answering. */
+  /** SIGSTOP / SIGCONT the process and all its descendants: the TCP connections stay open and simply stop answering. */
   pause(): void;
   resume(): void;
   isRunning(): boolean;
@@ -39,12 +39,17 @@ export function startProcess(command: string, args: string[], options: { logFile
     });
   });
   exited.catch(() => undefined);
-  const group = (signal: NodeJS.Signals) => {
+  // Postgres puts every backend in a session of its own (setsid), so a process
+  // group signal misses them: signal the whole tree, parent first so it cannot
+  // fork new children in between.
+  const tree = (signal: NodeJS.Signals) => {
     if (!running || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, signal);
-    } catch {
-      // already gone
+    for (const pid of [child.pid, ...descendants(child.pid)]) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // already gone
+      }
     }
   };
   return {
@@ -55,8 +60,8 @@ export function startProcess(command: string, args: string[], options: { logFile
     signal: (signal) => {
       if (running && child.pid !== undefined) child.kill(signal);
     },
-    pause: () => group('SIGSTOP'),
-    resume: () => group('SIGCONT'),
+    pause: () => tree('SIGSTOP'),
+    resume: () => tree('SIGCONT'),
     isRunning: () => running,
   };
 }
@@ -76,4 +81,34 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** All descendants of `pid`, from /proc (Linux); empty where /proc is not available. */
+function descendants(pid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return [];
+  }
+  const children = new Map<number, number[]>();
+  for (const entry of entries) {
+    try {
+      // Field 4 of /proc/<pid>/stat is the parent pid; the command name (field 2) may hold spaces, so split after ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited while we looked
+    }
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    for (const c of children.get(queue.shift()!) ?? []) {
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
 }
