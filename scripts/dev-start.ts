@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'users', level: process.env.LOG_LEVEL ?? 'info' });
   const users = await startUsersService(
     loadUsersConfig({
-      DATABASE_URL: pg.primary.url(),
+      DATABASE_CLUSTERS: JSON.stringify([{ name: 'main', primary: pg.primary.url(), replicas: pg.replicas.map((r) => r.url()) }]),
       GRPC_HOST: '127.0.0.1',
       GRPC_PORT: process.env.USERS_GRPC_PORT ?? '50051',
       METRICS_PORT: process.env.USERS_METRICS_PORT ?? '9464',

@@ -72,7 +72,7 @@ export function parseId(kind: IdKind, value: unknown, field = '/id'): string {
   const prefix = `${ID_PREFIXES[kind]}_`;
   const digits = typeof value === 'string' && value.startsWith(prefix) ? value.slice(prefix.length) : '';
   if (!DECIMAL.test(digits) || BigInt(digits) > MAX_ID) {
-    throw AppError.invalidArgument(`invalid ${kind} id`, [{ field, description: `must be an id like "${prefix}123…"` }]);
+    throw AppError.invalidArgument(`invalid ${kind} id`, [{ field, description: `must be an id like "${prefix}123"` }]);
   }
   return digits;
 }

@@ -12,7 +12,7 @@ import { MetadataKeys } from './metadata-keys';
 export function toServiceError(error: unknown, logger: Logger): Partial<ServiceError> {
   if (error instanceof AppError) {
     const metadata = new Metadata();
-    if (error.violations.length > 0) metadata.set(MetadataKeys.fieldViolations, JSON.stringify(error.violations));
+    if (error.violations.length > 0) metadata.set(MetadataKeys.fieldViolations, Buffer.from(JSON.stringify(error.violations)));
     if (error.code === status.INTERNAL || error.code === status.UNKNOWN || error.code === status.DATA_LOSS) {
       logger.error({ err: error }, 'call failed');
     }

@@ -4,4 +4,5 @@ export { currentCallContext, type CallContext } from './call-context';
 export { toServiceError } from './error-mapping';
 export { onShutdown } from './shutdown';
 export { MetadataKeys } from './metadata-keys';
+export { incomingConsistencyTokens, returnConsistencyToken } from './consistency';
 export { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';

@@ -3,5 +3,6 @@ export const MetadataKeys = {
   requestId: 'x-request-id',
   traceparent: 'traceparent',
   consistencyToken: 'x-consistency-token',
-  fieldViolations: 'x-field-violations',
+  // A -bin key: binary on the wire, so violation text may hold any Unicode.
+  fieldViolations: 'x-field-violations-bin',
 } as const;

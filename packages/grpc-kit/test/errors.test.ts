@@ -12,7 +12,7 @@ describe('error mapping', () => {
     server = await startUsersServer({
       getUser: async (req) => {
         if (req.id === 'usr_missing') throw AppError.notFound('user usr_missing');
-        if (req.id === 'usr_bad') throw AppError.invalidArgument('bad request', [{ field: '/id', description: 'must start with usr_' }]);
+        if (req.id === 'usr_bad') throw AppError.invalidArgument('bad request', [{ field: '/id', description: 'doit commencer par « usr_ » ✓' }]);
         const secret = 'postgres://admin:hunter2@10.0.0.5/users';
         throw new Error(`connection to ${secret} failed`);
       },
@@ -32,7 +32,7 @@ describe('error mapping', () => {
   test('when a handler throws AppError with field violations, then they travel in the trailers', async () => {
     const error = (await client.getUser({ id: 'usr_bad' }).catch((e: unknown) => e)) as ServiceError;
     expect(error.code).toBe(GrpcStatus.INVALID_ARGUMENT);
-    expect(JSON.parse(String(error.metadata.get(MetadataKeys.fieldViolations)[0]))).toEqual([{ field: '/id', description: 'must start with usr_' }]);
+    expect(JSON.parse(String(error.metadata.get(MetadataKeys.fieldViolations)[0]))).toEqual([{ field: '/id', description: 'doit commencer par « usr_ » ✓' }]);
   });
 
   test('when a handler throws a plain Error, then the client gets INTERNAL with no message, stack or secret', async () => {

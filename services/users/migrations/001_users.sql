@@ -1,7 +1,10 @@
--- Accounts. Emails are stored normalized; uniqueness ignores soft-deleted rows
--- so an address can be registered again after its account is deleted.
+-- Accounts, sharded: a user lives on the logical shard of their normalized
+-- email's hash, so registration checks uniqueness in one shard's transaction and
+-- login finds the account from the email alone. Ids come from
+-- tessera_next_id(shard) and carry that shard. Uniqueness ignores soft-deleted
+-- rows so an address can be registered again after its account is deleted.
 create table users (
-  id bigint generated always as identity primary key,
+  id bigint primary key,
   email text not null,
   display_name text not null,
   role text not null default 'user' check (role in ('user', 'admin')),

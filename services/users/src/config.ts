@@ -1,4 +1,5 @@
 import { env, loadConfig } from '@tessera/config';
+import { dataConfigShape } from '@tessera/data';
 import { z } from 'zod';
 
 /** Everything the users service reads from its environment, validated once at start. */
@@ -6,8 +7,7 @@ export const usersConfigShape = {
   GRPC_HOST: env.host('0.0.0.0'),
   GRPC_PORT: env.port(50051),
   METRICS_PORT: env.port(9464),
-  DATABASE_URL: env.postgresUrl(),
-  DATABASE_POOL_MAX: env.positiveInt(10),
+  ...dataConfigShape,
   LOG_LEVEL: env.logLevel(),
   /** Time to answer NOT_SERVING before refusing calls; a few readiness periods in Kubernetes. */
   DRAIN_DELAY_MS: env.milliseconds(5_000),

@@ -1,7 +1,6 @@
 import path from 'node:path';
-import postgres from 'postgres';
 import { protoFiles, PROTO_ROOT, users as pb } from '@tessera/contracts';
-import { migrate } from '@tessera/data';
+import { loadDataConfig, ShardedDb } from '@tessera/data';
 import { GrpcServer, onShutdown } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry, startMetricsServer } from '@tessera/metrics';
@@ -22,11 +21,9 @@ export interface RunningUsersService {
 /** Composes the service from its config and starts it; tests call this with port 0. */
 export async function startUsersService(config: UsersConfig, logger: Logger = createLogger({ service: 'users', level: config.LOG_LEVEL })): Promise<RunningUsersService> {
   const registry = createRegistry();
-  const sql = postgres(config.DATABASE_URL, { max: config.DATABASE_POOL_MAX, onnotice: () => undefined });
-  if (config.MIGRATE_ON_START) {
-    const result = await migrate(sql, MIGRATIONS_DIR);
-    logger.info(result, 'migrations');
-  }
+  const data = loadDataConfig(config);
+  const db = await ShardedDb.connect({ ...data, registry });
+  if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR) }, 'migrations applied');
   const hasher = scryptHasher({ ...DEFAULT_SCRYPT, N: 2 ** config.SCRYPT_LOG_N });
   const server = new GrpcServer({
     logger,
@@ -36,7 +33,7 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
   });
-  server.addService(pb.UsersServiceService, usersHandlers({ users: userRepository(sql), hasher }));
+  server.addService(pb.UsersServiceService, usersHandlers({ users: userRepository(db), hasher }));
   const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);
   const metrics = await startMetricsServer(registry, config.METRICS_PORT);
   return {
@@ -44,7 +41,7 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
     metricsPort: metrics.port,
     async stop() {
       await server.drain();
-      await Promise.all([sql.end({ timeout: 5 }), metrics.close()]);
+      await Promise.all([db.end(), metrics.close()]);
     },
   };
 }

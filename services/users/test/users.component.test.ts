@@ -17,7 +17,7 @@ describe('users service (real gRPC server, real Postgres)', () => {
   beforeAll(async () => {
     db = await testDatabase('users');
     const config = loadUsersConfig({
-      DATABASE_URL: db.primaryUrl,
+      DATABASE_CLUSTERS: JSON.stringify([{ name: 'main', primary: db.primaryUrl, replicas: [db.replicaUrl] }]),
       GRPC_HOST: '127.0.0.1',
       GRPC_PORT: '0',
       METRICS_PORT: '0',
@@ -39,12 +39,18 @@ describe('users service (real gRPC server, real Postgres)', () => {
   const violations = (error: ServiceError) => JSON.parse(String(error.metadata.get(MetadataKeys.fieldViolations)[0] ?? '[]')) as { field: string }[];
 
   test('when a user is created, then it can be read back by id with a normalized email', async () => {
-    const { user: created } = await client.createUser({ email: '  Ada@Example.COM ', password: 'correct horse battery staple', displayName: 'Ada' });
+    let token = '';
+    const { user: created } = await client.createUser(
+      { email: '  Ada@Example.COM ', password: 'correct horse battery staple', displayName: 'Ada' },
+      { onTrailers: (trailers) => (token = String(trailers.get(MetadataKeys.consistencyToken)[0] ?? '')) },
+    );
     expect(created).toMatchObject({ email: 'ada@example.com', displayName: 'Ada', role: users.Role.ROLE_USER });
     expect(created!.id).toMatch(/^usr_[1-9]\d*$/);
     expect(created!.createTime).toBeInstanceOf(Date);
+    expect(token).toMatch(/^v1\.main\.[0-9A-F]+\/[0-9A-F]+$/);
 
-    const { user: read } = await client.getUser({ id: created!.id });
+    // Read back at once with the write's token: never a miss, whichever node serves it.
+    const { user: read } = await client.getUser({ id: created!.id }, { metadata: { [MetadataKeys.consistencyToken]: token } });
     expect(read).toEqual(created);
   });
 
@@ -72,7 +78,7 @@ describe('users service (real gRPC server, real Postgres)', () => {
   });
 
   test('when the id is well formed but unknown, then NOT_FOUND', async () => {
-    await expect(client.getUser({ id: 'usr_9223372036854775807' })).rejects.toMatchObject({ code: GrpcStatus.NOT_FOUND });
+    await expect(client.getUser({ id: 'usr_9223372036854775807' }, { metadata: { [MetadataKeys.consistencyToken]: 'not-a-token' } })).rejects.toMatchObject({ code: GrpcStatus.NOT_FOUND });
   });
 
   test('when the users table is dumped, then no plaintext password is in it', async () => {

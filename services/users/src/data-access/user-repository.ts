@@ -1,4 +1,4 @@
-import type { Sql } from 'postgres';
+import { parseTokens, type ShardedDb } from '@tessera/data';
 import type { NewUser, User, UserRepository } from '../domain/user';
 
 interface UserRow {
@@ -19,21 +19,30 @@ const toUser = (row: UserRow): User => ({
   updatedAt: row.updated_at,
 });
 
-export function userRepository(sql: Sql): UserRepository {
+export function userRepository(db: ShardedDb): UserRepository {
   return {
-    async insert(user: NewUser) {
-      // ON CONFLICT on the partial unique index: a taken email is a normal outcome, not an exception.
-      const rows = await sql<UserRow[]>`
-        insert into users (email, display_name, password_hash)
-        values (${user.email}, ${user.displayName}, ${user.passwordHash})
-        on conflict (email) where deleted_at is null do nothing
-        returning id, email, display_name, role, created_at, updated_at`;
-      return rows[0] && toUser(rows[0]);
+    shardForEmail: (email) => db.shardMap.shardForKey(email),
+
+    async insert(user: NewUser, deadline: number) {
+      const { value, token } = await db.forShard(user.shard).write(async (tx) => {
+        // ON CONFLICT on the partial unique index: a taken email is a normal outcome, not an exception.
+        const rows = await tx<UserRow[]>`
+          insert into users (id, email, display_name, password_hash)
+          values (tessera_next_id(${user.shard}), ${user.email}, ${user.displayName}, ${user.passwordHash})
+          on conflict (email) where deleted_at is null do nothing
+          returning id::text, email, display_name, role, created_at, updated_at`;
+        return rows[0] && toUser(rows[0]);
+      }, { deadline });
+      return { user: value, token };
     },
-    async findById(id: string) {
-      const rows = await sql<UserRow[]>`
-        select id, email, display_name, role, created_at, updated_at
-        from users where id = ${id} and deleted_at is null`;
+
+    async findById(id, { tokens, deadline }) {
+      const rows = await db.forUser(id).read(
+        (sql) => sql<UserRow[]>`
+          select id::text, email, display_name, role, created_at, updated_at
+          from users where id = ${id} and deleted_at is null`,
+        { tokens: parseTokens(tokens), deadline },
+      );
       return rows[0] && toUser(rows[0]);
     },
   };

@@ -8,11 +8,15 @@ export interface CreateUserInput {
   displayName: string;
 }
 
-export async function createUser(input: CreateUserInput, deps: { users: UserRepository; hasher: PasswordHasher }): Promise<User> {
+export async function createUser(
+  input: CreateUserInput,
+  deps: { users: UserRepository; hasher: PasswordHasher },
+  deadline: number,
+): Promise<{ user: User; token: string }> {
   const email = normalizeEmail(input.email);
   assertValid([emailViolation(email), passwordViolation(input.password, email), displayNameViolation(input.displayName)]);
   const passwordHash = await deps.hasher.hash(input.password);
-  const user = await deps.users.insert({ email, displayName: input.displayName.trim(), passwordHash });
+  const { user, token } = await deps.users.insert({ shard: deps.users.shardForEmail(email), email, displayName: input.displayName.trim(), passwordHash }, deadline);
   if (!user) throw AppError.alreadyExists('an account with this email already exists');
-  return user;
+  return { user, token };
 }

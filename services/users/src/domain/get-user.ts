@@ -1,8 +1,8 @@
 import { AppError } from '@tessera/errors';
-import type { User, UserRepository } from './user';
+import type { Consistency, User, UserRepository } from './user';
 
-export async function getUser(id: string, deps: { users: UserRepository }): Promise<User> {
-  const user = await deps.users.findById(id);
+export async function getUser(id: string, deps: { users: UserRepository }, consistency: Consistency): Promise<User> {
+  const user = await deps.users.findById(id, consistency);
   if (!user) throw AppError.notFound('user');
   return user;
 }

@@ -1,10 +1,10 @@
 import { users as pb } from '@tessera/contracts';
+import { formatId, parseId } from '@tessera/data';
 import { AppError, Code } from '@tessera/errors';
-import type { AsyncServiceImpl } from '@tessera/grpc-kit';
+import { incomingConsistencyTokens, returnConsistencyToken, type AsyncServiceImpl, type CallContext } from '@tessera/grpc-kit';
 import { createUser } from '../../domain/create-user';
 import { getUser } from '../../domain/get-user';
-import type { PasswordHasher, User, UserRepository } from '../../domain/user';
-import { formatUserId, parseUserId } from '../../domain/user-id';
+import type { Consistency, PasswordHasher, User, UserRepository } from '../../domain/user';
 
 export interface UsersDeps {
   users: UserRepository;
@@ -12,13 +12,15 @@ export interface UsersDeps {
 }
 
 const toPb = (user: User): pb.User => ({
-  id: formatUserId(user.id),
+  id: formatId('user', user.id),
   email: user.email,
   displayName: user.displayName,
   role: user.role === 'admin' ? pb.Role.ROLE_ADMIN : pb.Role.ROLE_USER,
   createTime: user.createdAt,
   updateTime: user.updatedAt,
 });
+
+const consistency = (ctx: CallContext): Consistency => ({ tokens: incomingConsistencyTokens(ctx), deadline: ctx.deadline });
 
 // The rest of the users API arrives with the users-and-auth issue.
 const notYet = async (): Promise<never> => {
@@ -28,8 +30,12 @@ const notYet = async (): Promise<never> => {
 /** Decode → use case → encode; nothing else lives here. */
 export function usersHandlers(deps: UsersDeps): AsyncServiceImpl<pb.UsersServiceServer> {
   return {
-    createUser: async (req) => ({ user: toPb(await createUser({ email: req.email, password: req.password, displayName: req.displayName }, deps)) }),
-    getUser: async (req) => ({ user: toPb(await getUser(parseUserId(req.id), deps)) }),
+    createUser: async (req, ctx) => {
+      const { user, token } = await createUser({ email: req.email, password: req.password, displayName: req.displayName }, deps, ctx.deadline);
+      returnConsistencyToken(ctx, token);
+      return { user: toPb(user) };
+    },
+    getUser: async (req, ctx) => ({ user: toPb(await getUser(parseId('user', req.id), deps, consistency(ctx))) }),
     updateUser: notYet,
     deleteUser: notYet,
     listUsers: notYet,
