@@ -61,6 +61,17 @@ describe('read-your-writes against a replica that applies WAL 1 s late', () => {
     expect(servedBy).toBe('shard-a-replica-1');
   });
 
+  test('when reads and writes have run, then the metrics show latency per role, pool usage and the replica lag', async () => {
+    await cluster.write((tx) => tx`insert into notes (body) values ('lag')`);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await counter(registry, 'db_replica_lag_seconds', { cluster: 'shard-a', replica: 'shard-a-replica-1' })).toBeGreaterThan(0.2);
+    const text = await registry.metrics();
+    expect(text).toMatch(/db_query_duration_seconds_count\{cluster="shard-a",role="primary",kind="write"\} [1-9]/);
+    expect(text).toMatch(/db_query_duration_seconds_count\{cluster="shard-a",role="replica",kind="read"\} [1-9]/);
+    expect(text).toMatch(/db_pool_max\{cluster="shard-a",role="replica"\} 10/);
+    expect(text).toMatch(/db_pool_in_use\{cluster="shard-a",role="primary"\} 0/);
+  });
+
   test('when a token names another cluster or is malformed, then it does not break the read', async () => {
     expect(parseToken('garbage')).toBeUndefined();
     const rows = await cluster.read((sql) => sql`select count(*)::int as n from notes`, { tokens: [{ cluster: 'shard-z', lsn: 1n << 60n }] });
