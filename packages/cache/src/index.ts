@@ -1,0 +1,5 @@
+export { Cache, type CacheOptions } from './cache';
+export { RedisStore, redisConnection, type RedisStoreOptions } from './redis-store';
+export { MemoryStore } from './memory-store';
+export type { CacheStore } from './store';
+export { createStore } from './create-store';

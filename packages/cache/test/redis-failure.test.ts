@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { startRedis, type RedisNode } from '@tessera/local-infra';
+import { createRegistry, type Registry } from '@tessera/metrics';
+import { Cache, createStore, type CacheStore } from '@tessera/cache';
+import { scratchDir } from '@tessera/testing';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function metric(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
+  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
+  return ((m?.values ?? []) as { value: number; labels: Record<string, string | number> }[])
+    .filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))
+    .reduce((s, v) => s + v.value, 0);
+}
+
+describe('cache engine when Redis is paused (SIGSTOP)', () => {
+  let redis: RedisNode;
+  let store: CacheStore;
+  let registry: Registry;
+  const COMMAND_TIMEOUT_MS = 100;
+  const DB_MS = 2;
+
+  beforeAll(async () => {
+    redis = await startRedis({ dir: path.join(scratchDir('redis-pause'), 'redis') });
+    store = createStore(redis.url, 'pause', COMMAND_TIMEOUT_MS);
+    registry = createRegistry();
+    expect(await store.ready(5_000)).toBe(true);
+  });
+
+  afterAll(async () => {
+    redis.resume();
+    await store.close();
+    await redis.stop();
+  });
+
+  test('when Redis is paused during 1,000 lookups, then every lookup succeeds within the command timeout plus the DB time, and the cache is used again after SIGCONT', async () => {
+    const cache = new Cache<string>({ name: 'paused', store, registry, ttlMs: 60_000, breakerOpenMs: 300 });
+    const load = async (key: string) => {
+      await sleep(DB_MS);
+      return `db:${key}`;
+    };
+    for (let i = 0; i < 20; i++) await cache.get(`k${i}`, () => load(`k${i}`));
+    await sleep(50);
+
+    redis.pause();
+    let slowest = 0;
+    try {
+      for (let i = 0; i < 1_000; i++) {
+        const key = `k${i % 20}`;
+        const started = Date.now();
+        expect(await cache.get(key, () => load(key))).toBe(`db:${key}`);
+        slowest = Math.max(slowest, Date.now() - started);
+      }
+    } finally {
+      redis.resume();
+    }
+    // One command timeout (the GET), then the DB; timer and scheduling slack on a busy 2-core machine.
+    expect(slowest).toBeLessThan(COMMAND_TIMEOUT_MS + DB_MS + 60);
+    expect(await metric(registry, 'cache_requests_total', { cache: 'paused', result: 'bypass' })).toBeGreaterThanOrEqual(1_000);
+
+    // The breaker half-opens, a probe succeeds, and lookups are hits again.
+    const hitsBefore = await metric(registry, 'cache_requests_total', { cache: 'paused', result: 'hit' });
+    const deadline = Date.now() + 5_000;
+    while ((await metric(registry, 'cache_requests_total', { cache: 'paused', result: 'hit' })) === hitsBefore) {
+      if (Date.now() > deadline) throw new Error('cache not used again after SIGCONT');
+      await cache.get('k1', () => load('k1'));
+      await sleep(50);
+    }
+    expect(await metric(registry, 'cache_breaker_state', { cache: 'paused' })).toBe(0);
+  });
+});
