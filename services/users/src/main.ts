@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { protoFiles, PROTO_ROOT, users as pb } from '@tessera/contracts';
 import { loadDataConfig, ShardedDb } from '@tessera/data';
-import { GrpcServer, onShutdown } from '@tessera/grpc-kit';
+import { GrpcServer, runMain, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry, startMetricsServer } from '@tessera/metrics';
 import { loadUsersConfig, type UsersConfig } from './config';
@@ -11,15 +11,8 @@ import { usersHandlers } from './entry-points/grpc/users-handlers';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 
-export interface RunningUsersService {
-  grpcPort: number;
-  metricsPort: number;
-  /** Graceful: drain gRPC, then close the pool and the metrics server. */
-  stop(): Promise<void>;
-}
-
 /** Composes the service from its config and starts it; tests call this with port 0. */
-export async function startUsersService(config: UsersConfig, logger: Logger = createLogger({ service: 'users', level: config.LOG_LEVEL })): Promise<RunningUsersService> {
+export async function startUsersService(config: UsersConfig, logger: Logger = createLogger({ service: 'users', level: config.LOG_LEVEL })): Promise<RunningService> {
   const registry = createRegistry();
   const data = loadDataConfig(config);
   const db = await ShardedDb.connect({ ...data, registry });
@@ -35,7 +28,7 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
   });
   server.addService(pb.UsersServiceService, usersHandlers({ users: userRepository(db), hasher }));
   const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);
-  const metrics = await startMetricsServer(registry, config.METRICS_PORT);
+  const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.GRPC_HOST);
   return {
     grpcPort,
     metricsPort: metrics.port,
@@ -46,20 +39,4 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
   };
 }
 
-if (require.main === module) {
-  let config: UsersConfig;
-  try {
-    config = loadUsersConfig();
-  } catch (error) {
-    process.stderr.write(`users: ${(error as Error).message}\n`);
-    process.exit(1);
-  }
-  const logger = createLogger({ service: 'users', level: config.LOG_LEVEL });
-  startUsersService(config, logger).then(
-    (service) => onShutdown(logger, () => service.stop(), config.DRAIN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 5_000),
-    (error: unknown) => {
-      logger.fatal({ err: error }, 'failed to start');
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain('users', loadUsersConfig, startUsersService);

@@ -4,14 +4,14 @@ import { credentials, loadPackageDefinition, type Client, type ClientDuplexStrea
 import { loadSync } from '@grpc/proto-loader';
 import { users } from '@tessera/contracts';
 import { createRegistry } from '@tessera/metrics';
-import { createClient, GrpcStatus, MetadataKeys, type PromiseClient, type ServiceError } from '@tessera/grpc-kit';
+import { createClient, GrpcStatus, MetadataKeys, type PromiseClient, type RunningService, type ServiceError } from '@tessera/grpc-kit';
 import { testDatabase, type TestDatabase } from '@tessera/testing';
 import { loadUsersConfig } from '../src/config';
-import { startUsersService, type RunningUsersService } from '../src/main';
+import { startUsersService } from '../src/main';
 
 describe('users service (real gRPC server, real Postgres)', () => {
   let db: TestDatabase;
-  let service: RunningUsersService;
+  let service: RunningService;
   let client: PromiseClient<users.UsersServiceClient>;
 
   beforeAll(async () => {

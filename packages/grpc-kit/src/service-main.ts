@@ -1,0 +1,49 @@
+import { ConfigError, env } from '@tessera/config';
+import { createLogger, type Logger } from '@tessera/logging';
+import { onShutdown } from './shutdown';
+
+/** The variables every gRPC service reads; services spread this into their own config shape. */
+export const grpcServiceConfigShape = {
+  GRPC_HOST: env.host('0.0.0.0'),
+  METRICS_PORT: env.port(9464),
+  LOG_LEVEL: env.logLevel(),
+  /** Time to answer NOT_SERVING before refusing calls; a few readiness periods in Kubernetes. */
+  DRAIN_DELAY_MS: env.milliseconds(5_000),
+  SHUTDOWN_TIMEOUT_MS: env.milliseconds(25_000),
+  MAX_CONNECTION_AGE_MS: env.milliseconds(5 * 60_000),
+  /** Apply pending migrations at start; off in Kubernetes, where a Helm hook Job does it once. */
+  MIGRATE_ON_START: env.flag(false),
+};
+
+export interface RunningService {
+  grpcPort: number;
+  metricsPort: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The process entry point shared by every service's main.ts: load config (a
+ * bad variable is one clear line and exit 1), start, and drain on SIGTERM.
+ */
+export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS: number }>(
+  name: string,
+  loadConfig: () => C,
+  start: (config: C, logger: Logger) => Promise<RunningService>,
+): void {
+  let config: C;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    process.stderr.write(`${name}: ${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger({ service: name, level: config.LOG_LEVEL });
+  start(config, logger).then(
+    (service) => onShutdown(logger, () => service.stop(), config.DRAIN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 5_000),
+    (error: unknown) => {
+      logger.fatal({ err: error }, 'failed to start');
+      logger.flush?.();
+      setTimeout(() => process.exit(1), 100);
+    },
+  );
+}

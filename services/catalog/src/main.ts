@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { Cache, createStore } from '@tessera/cache';
+import { catalog as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
+import { loadDataConfig, ShardedDb } from '@tessera/data';
+import { GrpcServer, runMain, type RunningService } from '@tessera/grpc-kit';
+import { createLogger, type Logger } from '@tessera/logging';
+import { createRegistry, startMetricsServer } from '@tessera/metrics';
+import { loadCatalogConfig, type CatalogConfig } from './config';
+import { decodeProduct, productRepository } from './data-access/product-repository';
+import type { Product } from './domain/product';
+import { catalogHandlers } from './entry-points/grpc/catalog-handlers';
+
+export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
+
+/** Composes the service from its config and starts it; tests call this with port 0. */
+export async function startCatalogService(config: CatalogConfig, logger: Logger = createLogger({ service: 'catalog', level: config.LOG_LEVEL })): Promise<RunningService> {
+  const registry = createRegistry();
+  const data = loadDataConfig(config);
+  if (data.shardMap.clusters.length !== 1) throw new Error('the catalog lives on one cluster (with replicas); DATABASE_CLUSTERS must name exactly one');
+  const db = await ShardedDb.connect({ ...data, registry });
+  if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR) }, 'migrations applied');
+  const store = createStore(config.REDIS_URL, 'catalog', config.REDIS_COMMAND_TIMEOUT_MS);
+  if (config.REDIS_URL === 'memory://') logger.warn('REDIS_URL is memory://: each process caches on its own');
+  else if (!(await store.ready(5_000))) logger.warn('redis is not reachable yet; reading through to the database until it is');
+  const cache = new Cache<Product>({ name: 'products', store, registry, ttlMs: config.PRODUCT_CACHE_TTL_MS, decode: (text) => decodeProduct(text) });
+
+  const server = new GrpcServer({
+    logger,
+    registry,
+    reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.catalog] },
+    drainDelayMs: config.DRAIN_DELAY_MS,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
+  });
+  server.addService(pb.CatalogServiceService, catalogHandlers({ products: productRepository(db.clusters[0]!, cache) }));
+  const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);
+  const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.GRPC_HOST);
+  return {
+    grpcPort,
+    metricsPort: metrics.port,
+    async stop() {
+      await server.drain();
+      await Promise.all([db.end(), store.close(), metrics.close()]);
+    },
+  };
+}
+
+if (require.main === module) runMain('catalog', loadCatalogConfig, startCatalogService);
