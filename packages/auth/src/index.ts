@@ -1,0 +1,5 @@
+export { issueAccessToken, ACCESS_TOKEN_TYP, ALGORITHM, type AccessTokenClaims, type TokenSettings } from './access-tokens';
+export { AccessTokenVerifier, type VerifiedToken, type VerifierOptions } from './verifier';
+export { loadSigningKeys, generateSigningKey, signingKeysSchema, KID, type SigningKey, type PublicJwk } from './signing-keys';
+export { mintSecret, parseSecret, hashSecret, sameHash } from './secrets';
+export { USER_SCOPES, ADMIN_SCOPES, ALL_SCOPES, grantableScopes, type Role } from './scopes';
