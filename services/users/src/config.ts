@@ -1,7 +1,18 @@
+import { signingKeysSchema } from '@tessera/auth';
 import { loadConfig } from '@tessera/config';
 import { dataConfigShape } from '@tessera/data';
 import { grpcServiceConfigShape } from '@tessera/grpc-kit';
 import { z } from 'zod';
+
+const json = <T extends z.ZodTypeAny>(schema: T) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+      return z.NEVER;
+    }
+  }).pipe(schema);
 
 /** Everything the users service reads from its environment, validated once at start. */
 export const usersConfigShape = {
@@ -10,6 +21,20 @@ export const usersConfigShape = {
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50051),
   /** scrypt cost as log2(N); lowered only in tests. */
   SCRYPT_LOG_N: z.coerce.number().int().min(10).max(20).default(15),
+  /** `redis://…`, `redis-cluster://h1:p1,h2:p2`, or `memory://` for an in-process cache. */
+  REDIS_URL: z.string().default('memory://'),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(5).default(100),
+  PROFILE_CACHE_TTL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Upper bound on how long a revoked key keeps working where the cache is not shared. */
+  API_KEY_CACHE_TTL_MS: z.coerce.number().int().min(100).default(30_000),
+  JWT_ISSUER: z.string().url().default('https://tessera.local'),
+  JWT_AUDIENCE: z.string().min(1).default('tessera-api'),
+  ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(60).max(3_600).default(900),
+  REFRESH_TOKEN_TTL_S: z.coerce.number().int().min(300).default(30 * 24 * 3_600),
+  /** JSON list, newest (signing) key first: `[{"kid":"…","privateKeyPem":"-----BEGIN PRIVATE KEY-----…"}]`. */
+  JWT_SIGNING_KEYS: json(signingKeysSchema).optional(),
+  ADMIN_EMAIL: z.string().email().optional(),
+  ADMIN_PASSWORD: z.string().min(12).optional(),
 };
 
 export type UsersConfig = ReturnType<typeof loadUsersConfig>;

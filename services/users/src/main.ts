@@ -1,12 +1,23 @@
 import path from 'node:path';
+import { generateSigningKey, loadSigningKeys } from '@tessera/auth';
+import { Cache, createStore } from '@tessera/cache';
 import { protoFiles, PROTO_ROOT, users as pb } from '@tessera/contracts';
-import { loadDataConfig, ShardedDb } from '@tessera/data';
+import { formatId, loadDataConfig, ShardedDb } from '@tessera/data';
 import { GrpcServer, runMain, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry, startMetricsServer } from '@tessera/metrics';
 import { loadUsersConfig, type UsersConfig } from './config';
-import { userRepository } from './data-access/user-repository';
+import { apiKeyRepository, type CachedPrincipal } from './data-access/api-key-repository';
+import { oauthClientRepository } from './data-access/oauth-client-repository';
+import { refreshTokenRepository } from './data-access/refresh-token-repository';
 import { DEFAULT_SCRYPT, scryptHasher } from './data-access/scrypt-hasher';
+import { tokenIssuer } from './data-access/token-issuer';
+import { decodeUser, userRepository } from './data-access/user-repository';
+import { ensureAdmin } from './domain/accounts';
+import type { User } from './domain/user';
+import { apiKeysHandlers } from './entry-points/grpc/api-keys-handlers';
+import { authHandlers } from './entry-points/grpc/auth-handlers';
+import { oauthClientsHandlers } from './entry-points/grpc/oauth-clients-handlers';
 import { usersHandlers } from './entry-points/grpc/users-handlers';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
@@ -14,10 +25,37 @@ export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 /** Composes the service from its config and starts it; tests call this with port 0. */
 export async function startUsersService(config: UsersConfig, logger: Logger = createLogger({ service: 'users', level: config.LOG_LEVEL })): Promise<RunningService> {
   const registry = createRegistry();
-  const data = loadDataConfig(config);
-  const db = await ShardedDb.connect({ ...data, registry });
+  const db = await ShardedDb.connect({ ...loadDataConfig(config), registry });
   if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR) }, 'migrations applied');
+
+  const store = createStore(config.REDIS_URL, 'users', config.REDIS_COMMAND_TIMEOUT_MS);
+  if (config.REDIS_URL === 'memory://') logger.warn('REDIS_URL is memory://: each process caches on its own');
+  else if (!(await store.ready(5_000))) logger.warn('redis is not reachable yet; reading through to the database until it is');
+  const profiles = new Cache<User>({ name: 'profiles', store, registry, ttlMs: config.PROFILE_CACHE_TTL_MS, decode: decodeUser });
+  const keyCache = new Cache<CachedPrincipal>({ name: 'api-keys', store, registry, ttlMs: config.API_KEY_CACHE_TTL_MS, negativeTtlMs: 5_000 });
+
+  if (!config.JWT_SIGNING_KEYS) logger.warn('JWT_SIGNING_KEYS is not set: using a key generated for this process; tokens die with it');
+  const signingKeys = loadSigningKeys(config.JWT_SIGNING_KEYS ?? [generateSigningKey()]);
+  const tokens = tokenIssuer(signingKeys, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_S });
   const hasher = scryptHasher({ ...DEFAULT_SCRYPT, N: 2 ** config.SCRYPT_LOG_N });
+  const users = userRepository(db, profiles);
+  const accounts = { users, hasher };
+  const sessions = {
+    users,
+    hasher,
+    tokens,
+    refreshTokens: refreshTokenRepository(db, config.REFRESH_TOKEN_TTL_S),
+    dummyHash: await hasher.hash('timing equalizer for unknown emails'),
+    formatUserId: (id: string) => formatId('user', id),
+  };
+  const oauth = { clients: oauthClientRepository(db), tokens, formatClientId: (id: string) => formatId('oauthClient', id) };
+  const apiKeys = { apiKeys: apiKeyRepository(db, keyCache), roleOf: async (userId: string, deadline: number) => (await users.findById(userId, { tokens: [], deadline }))?.role };
+
+  if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+    const admin = await ensureAdmin({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }, accounts, Date.now() + 10_000);
+    logger.info({ adminId: formatId('user', admin.id) }, 'admin account ready');
+  }
+
   const server = new GrpcServer({
     logger,
     registry,
@@ -26,7 +64,11 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
   });
-  server.addService(pb.UsersServiceService, usersHandlers({ users: userRepository(db), hasher }));
+  server
+    .addService(pb.UsersServiceService, usersHandlers(accounts))
+    .addService(pb.AuthServiceService, authHandlers({ ...sessions, ...oauth, jwks: signingKeys.map((k) => k.publicJwk) }))
+    .addService(pb.ApiKeysServiceService, apiKeysHandlers(apiKeys))
+    .addService(pb.OAuthClientsServiceService, oauthClientsHandlers(oauth));
   const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);
   const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.GRPC_HOST);
   return {
@@ -34,7 +76,7 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
     metricsPort: metrics.port,
     async stop() {
       await server.drain();
-      await Promise.all([db.end(), metrics.close()]);
+      await Promise.all([db.end(), store.close(), metrics.close()]);
     },
   };
 }

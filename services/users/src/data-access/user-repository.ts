@@ -1,11 +1,13 @@
-import { parseTokens, type ShardedDb } from '@tessera/data';
-import type { NewUser, User, UserRepository } from '../domain/user';
+import type { Cache } from '@tessera/cache';
+import { micros, olderThan, scatterGather, type ShardedDb } from '@tessera/data';
+import type { Role } from '@tessera/auth';
+import type { NewUser, User, UserRepository, UserWithPassword } from '../domain/user';
 
 interface UserRow {
   id: string;
   email: string;
   display_name: string;
-  role: 'user' | 'admin';
+  role: Role;
   created_at: Date;
   updated_at: Date;
 }
@@ -19,31 +21,135 @@ const toUser = (row: UserRow): User => ({
   updatedAt: row.updated_at,
 });
 
-export function userRepository(db: ShardedDb): UserRepository {
+export function decodeUser(text: string): User {
+  const u = JSON.parse(text) as User & { createdAt: string; updatedAt: string };
+  return { ...u, createdAt: new Date(u.createdAt), updatedAt: new Date(u.updatedAt) };
+}
+
+const key = (id: string) => `user:${id}`;
+
+/**
+ * Users and the email directory on the sharded tier. A user lives on the
+ * shard of their registration email's hash; `user_emails` rows live on the
+ * shard of each current email's hash. Profiles are read through the cache
+ * (filled from the primary, invalidated after every write).
+ */
+export function userRepository(db: ShardedDb, cache: Cache<User>): UserRepository {
+  const shardForEmail = (email: string) => db.shardMap.shardForKey(email);
+  const directory = (email: string) => db.forShard(shardForEmail(email));
+
+  const loadUser = (id: string, deadline: number) => async () => {
+    const rows = await db.forUser(id).read(
+      (sql) => sql<UserRow[]>`select id::text, email, display_name, role, created_at, updated_at from users where id = ${id} and deleted_at is null`,
+      { deadline, consistency: 'primary' },
+    );
+    return rows[0] && toUser(rows[0]);
+  };
+
   return {
-    shardForEmail: (email) => db.shardMap.shardForKey(email),
+    shardForEmail,
 
     async insert(user: NewUser, deadline: number) {
-      const { value, token } = await db.forShard(user.shard).write(async (tx) => {
-        // ON CONFLICT on the partial unique index: a taken email is a normal outcome, not an exception.
+      // The user's shard is the email's shard, so the account and its email claim commit together.
+      return db.forShard(user.shard).write(async (tx) => {
+        const [id] = await tx<{ id: string }[]>`select tessera_next_id(${user.shard})::text as id`;
+        const claimed = await tx`insert into user_emails (email, user_id) values (${user.email}, ${id!.id}) on conflict (email) do nothing`;
+        if (claimed.count === 0) return undefined;
         const rows = await tx<UserRow[]>`
-          insert into users (id, email, display_name, password_hash)
-          values (tessera_next_id(${user.shard}), ${user.email}, ${user.displayName}, ${user.passwordHash})
-          on conflict (email) where deleted_at is null do nothing
+          insert into users (id, email, display_name, password_hash, role)
+          values (${id!.id}, ${user.email}, ${user.displayName}, ${user.passwordHash}, ${user.role})
+          returning id::text, email, display_name, role, created_at, updated_at`;
+        return toUser(rows[0]!);
+      }, { deadline });
+    },
+
+    async findById(id, { deadline }) {
+      return cache.get(key(id), loadUser(id, deadline));
+    },
+
+    async findByEmail(email: string, deadline: number): Promise<UserWithPassword | undefined> {
+      const claim = await directory(email).read((sql) => sql<{ user_id: string }[]>`select user_id::text from user_emails where email = ${email}`, { deadline, consistency: 'primary' });
+      const userId = claim[0]?.user_id;
+      if (!userId) return undefined;
+      const rows = await db.forUser(userId).read(
+        (sql) => sql<(UserRow & { password_hash: string })[]>`
+          select id::text, email, display_name, role, created_at, updated_at, password_hash
+          from users where id = ${userId} and deleted_at is null and email = ${email}`,
+        { deadline, consistency: 'primary' },
+      );
+      return rows[0] && { ...toUser(rows[0]), passwordHash: rows[0].password_hash };
+    },
+
+    async updateDisplayName(id: string, displayName: string, deadline: number) {
+      const result = await db.forUser(id).write(async (tx) => {
+        const rows = await tx<UserRow[]>`
+          update users set display_name = ${displayName}, updated_at = now() where id = ${id} and deleted_at is null
           returning id::text, email, display_name, role, created_at, updated_at`;
         return rows[0] && toUser(rows[0]);
       }, { deadline });
-      return { user: value, token };
+      await cache.invalidate(key(id));
+      return result;
     },
 
-    async findById(id, { tokens, deadline }) {
-      const rows = await db.forUser(id).read(
-        (sql) => sql<UserRow[]>`
-          select id::text, email, display_name, role, created_at, updated_at
-          from users where id = ${id} and deleted_at is null`,
-        { tokens: parseTokens(tokens), deadline },
+    async changeEmail(id: string, email: string, deadline: number) {
+      const current = await loadUser(id, deadline)();
+      if (!current) return { value: undefined, token: '' };
+      if (current.email === email) return { value: current, token: '' };
+      // 1. Claim the new email on its shard (unique), 2. move the user, 3. drop the old claim.
+      // A crash after 1 leaves a claim whose user still has the old email: login checks the
+      // user's own email, and the claim is reclaimed when its user is seen not to match.
+      const claimed = await directory(email).write(async (tx) => {
+        const taken = await tx<{ user_id: string }[]>`select user_id::text from user_emails where email = ${email} for update`;
+        if (taken[0] && taken[0].user_id !== id && (await stillOwns(taken[0].user_id, email, deadline))) return false;
+        await tx`insert into user_emails (email, user_id) values (${email}, ${id}) on conflict (email) do update set user_id = excluded.user_id`;
+        return true;
+      }, { deadline });
+      if (!claimed.value) return 'taken' as const;
+      const moved = await db.forUser(id).write(async (tx) => {
+        const rows = await tx<UserRow[]>`
+          update users set email = ${email}, updated_at = now() where id = ${id} and deleted_at is null
+          returning id::text, email, display_name, role, created_at, updated_at`;
+        return rows[0] && toUser(rows[0]);
+      }, { deadline });
+      await directory(current.email).write((tx) => tx`delete from user_emails where email = ${current.email} and user_id = ${id}`, { deadline });
+      await cache.invalidate(key(id));
+      return moved;
+    },
+
+    async setRole(id: string, role: Role, deadline: number) {
+      await db.forUser(id).write((tx) => tx`update users set role = ${role}, updated_at = now() where id = ${id}`, { deadline });
+      await cache.invalidate(key(id));
+    },
+
+    async softDelete(id: string, deadline: number) {
+      const result = await db.forUser(id).write(async (tx) => {
+        const rows = await tx<{ email: string }[]>`update users set deleted_at = now(), updated_at = now() where id = ${id} and deleted_at is null returning email`;
+        if (!rows[0]) return undefined;
+        await tx`update refresh_tokens set revoked_at = now() where user_id = ${id} and revoked_at is null`;
+        await tx`update api_keys set revoked_at = now() where user_id = ${id} and revoked_at is null`;
+        return rows[0].email;
+      }, { deadline });
+      if (result.value) await directory(result.value).write((tx) => tx`delete from user_emails where email = ${result.value!} and user_id = ${id}`, { deadline });
+      await cache.invalidate(key(id));
+      return { value: result.value !== undefined, token: result.token };
+    },
+
+    async list(pageSize: number, pageToken: string, deadline: number) {
+      const page = await scatterGather(
+        db.clusters,
+        (sql, after, limit) => sql<(UserRow & { micros: string })[]>`
+          select id::text, email, display_name, role, created_at, updated_at, ${micros(sql)} as micros
+          from users where deleted_at is null and ${olderThan(sql, after)}
+          order by created_at desc, id desc limit ${limit}`,
+        (row) => ({ createdAtMicros: BigInt(row.micros), id: BigInt(row.id) }),
+        { limit: pageSize, ...(pageToken ? { cursor: pageToken } : {}), read: { deadline } },
       );
-      return rows[0] && toUser(rows[0]);
+      return { users: page.items.map(toUser), nextPageToken: page.nextCursor ?? '' };
     },
   };
+
+  async function stillOwns(userId: string, email: string, deadline: number): Promise<boolean> {
+    const rows = await db.forUser(userId).read((sql) => sql`select 1 from users where id = ${userId} and email = ${email} and deleted_at is null`, { deadline, consistency: 'primary' });
+    return rows.length > 0;
+  }
 }

@@ -1,11 +1,17 @@
+import type { Role } from '@tessera/auth';
+
 /** A user as the domain sees it: a plain record, no driver types. */
 export interface User {
   id: string;
   email: string;
   displayName: string;
-  role: 'user' | 'admin';
+  role: Role;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface UserWithPassword extends User {
+  passwordHash: string;
 }
 
 export interface NewUser {
@@ -14,23 +20,38 @@ export interface NewUser {
   email: string;
   displayName: string;
   passwordHash: string;
+  role: Role;
 }
 
-/** Read-your-writes: a write's token, and the tokens a read must honour. */
+/** Read-your-writes: the tokens a read must honour, and the call's deadline. */
 export interface Consistency {
   tokens: readonly string[];
   deadline: number;
+}
+
+export interface Written<T> {
+  value: T;
+  token: string;
 }
 
 /** What the domain needs from storage; data-access/user-repository.ts implements it. */
 export interface UserRepository {
   /** The logical shard for a new account with this (normalized) email. */
   shardForEmail(email: string): number;
-  /** Inserts a user; `user` is undefined when the email is already taken by a live account. */
-  insert(user: NewUser, deadline: number): Promise<{ user: User | undefined; token: string }>;
+  /** Inserts a user and claims its email; `value` is undefined when the email is taken by a live account. */
+  insert(user: NewUser, deadline: number): Promise<Written<User | undefined>>;
   findById(id: string, consistency: Consistency): Promise<User | undefined>;
+  /** For login: the live account that currently owns this email, with its password hash. */
+  findByEmail(email: string, deadline: number): Promise<UserWithPassword | undefined>;
+  updateDisplayName(id: string, displayName: string, deadline: number): Promise<Written<User | undefined>>;
+  /** Moves the email claim and the user's email; undefined when the new email is taken. */
+  changeEmail(id: string, email: string, deadline: number): Promise<Written<User | undefined> | 'taken'>;
+  setRole(id: string, role: Role, deadline: number): Promise<void>;
+  softDelete(id: string, deadline: number): Promise<Written<boolean>>;
+  list(pageSize: number, pageToken: string, deadline: number): Promise<{ users: User[]; nextPageToken: string }>;
 }
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
+  verify(password: string, stored: string): Promise<boolean>;
 }
