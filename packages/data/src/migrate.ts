@@ -16,10 +16,10 @@ const LOCK_KEY = BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update('tess
 /**
  * Applies the new `NNN_name.sql` files from `dir` in order, in one
  * transaction (all or nothing), recording them in `schema_migrations`. Safe to run twice and
- * from several processes at once: a session advisory lock serializes runners,
+ * from several processes at once: a transaction advisory lock serializes runners,
  * and an applied file whose checksum changed is an error, not a silent skip.
  */
-export async function migrate(sql: Sql, dir: string): Promise<MigrationResult> {
+export async function migrate(sql: Sql, dir: string, platformSql: readonly string[] = []): Promise<MigrationResult> {
   const files = readdirSync(dir)
     .filter((f) => FILE.test(f))
     .sort();
@@ -34,7 +34,7 @@ export async function migrate(sql: Sql, dir: string): Promise<MigrationResult> {
         applied_at timestamptz not null default now()
       )`;
     // Platform objects (the id generator) are idempotent and kept current on every run.
-    await tx.unsafe(PLATFORM_SQL);
+    for (const statement of [PLATFORM_SQL, ...platformSql]) await tx.unsafe(statement);
     const applied = new Map((await tx<{ name: string; checksum: string }[]>`select name, checksum from schema_migrations`).map((r) => [r.name, r.checksum]));
     for (const file of files) {
       const body = readFileSync(path.join(dir, file), 'utf8');

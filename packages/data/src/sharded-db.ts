@@ -50,9 +50,9 @@ export class ShardedDb {
     return [...this.byName.values()];
   }
 
-  /** Applies a service's migrations to every physical cluster's primary. */
-  async migrateAll(dir: string): Promise<Record<string, MigrationResult>> {
-    const results = await Promise.all(this.clusters.map(async (c) => [c.name, await migrate(c.primary, dir)] as const));
+  /** Applies a service's migrations (and shared platform SQL, e.g. the outbox tables) to every physical cluster's primary. */
+  async migrateAll(dir: string, platformSql: readonly string[] = []): Promise<Record<string, MigrationResult>> {
+    const results = await Promise.all(this.clusters.map(async (c) => [c.name, await migrate(c.primary, dir, platformSql)] as const));
     return Object.fromEntries(results);
   }
 

@@ -2,3 +2,4 @@ export { testDatabase, type TestDatabase } from './test-database';
 export { sharedRedisUrl, sharedRedisClusterNodes, scratchDir } from './shared-infra';
 export { ENV } from './env';
 export { startTestShards, type TestShards } from './shards';
+export { startServiceProcess, type ServiceProcess } from './service-process';

@@ -1,0 +1,31 @@
+import type { TransactionSql } from 'postgres';
+
+export interface NewEvent {
+  /** Dotted lower case: "order.created". */
+  type: string;
+  /** Prefixed id of the aggregate; events of one aggregate are delivered in order. */
+  aggregateId: string;
+  /** Prefixed id of the owning user. */
+  userId: string;
+  payload: Record<string, unknown>;
+  /** Logical shard of the user: the event id carries it like any other id. */
+  shard: number;
+}
+
+/** Writes an event in the caller's transaction: it exists exactly when the change it describes does. */
+export async function enqueueEvent(tx: TransactionSql, event: NewEvent): Promise<string> {
+  const [row] = await tx<{ id: string }[]>`
+    insert into outbox (id, type, aggregate_id, user_id, payload)
+    values (tessera_next_id(${event.shard}), ${event.type}, ${event.aggregateId}, ${event.userId}, ${tx.json(event.payload as never)})
+    returning id::text`;
+  return row!.id;
+}
+
+/**
+ * Consumer-side dedup, in the consumer's own transaction: true the first time
+ * an event id is seen, false for a redelivery (whose effects then must be skipped).
+ */
+export async function claimEvent(tx: TransactionSql, eventId: string): Promise<boolean> {
+  const result = await tx`insert into processed_events (event_id) values (${eventId}) on conflict (event_id) do nothing`;
+  return result.count === 1;
+}

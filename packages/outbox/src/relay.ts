@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import type { ReservedSql } from 'postgres';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ClusterDb } from '@tessera/data';
+import type { Logger } from '@tessera/logging';
+
+export interface OutboxEvent {
+  /** `<producer>:<outbox id>`: unique across producers, the consumers' dedup key. */
+  id: string;
+  type: string;
+  aggregateId: string;
+  userId: string;
+  payload: Record<string, unknown>;
+  occurredAt: Date;
+}
+
+export interface RelayOptions {
+  producer: string;
+  cluster: ClusterDb;
+  /** Delivers a batch to every subscriber; throws if any did not take it (the batch is retried). */
+  deliver: (events: OutboxEvent[]) => Promise<void>;
+  logger: Logger;
+  registry: Registry;
+  pollMs?: number;
+  batchSize?: number;
+  maxBackoffMs?: number;
+}
+
+interface Row {
+  id: string;
+  type: string;
+  aggregate_id: string;
+  user_id: string;
+  payload: Record<string, unknown>;
+  created_at: Date;
+  attempts: number;
+}
+
+const metricsByRegistry = new WeakMap<Registry, { delivered: Counter<'producer' | 'cluster'>; failures: Counter<'producer' | 'cluster'>; backlog: Gauge<'producer' | 'cluster'>; age: Gauge<'producer' | 'cluster'>; leader: Gauge<'producer' | 'cluster'> }>();
+
+function relayMetrics(registry: Registry) {
+  let m = metricsByRegistry.get(registry);
+  if (!m) {
+    const registers = [registry];
+    const labelNames = ['producer', 'cluster'] as const;
+    m = {
+      delivered: new Counter({ name: 'outbox_delivered_total', help: 'Events delivered to every subscriber.', labelNames, registers }),
+      failures: new Counter({ name: 'outbox_delivery_failures_total', help: 'Failed delivery attempts (retried with backoff).', labelNames, registers }),
+      backlog: new Gauge({ name: 'outbox_backlog', help: 'Events not yet delivered.', labelNames, registers }),
+      age: new Gauge({ name: 'outbox_oldest_age_seconds', help: 'Age of the oldest undelivered event.', labelNames, registers }),
+      leader: new Gauge({ name: 'outbox_relay_leader', help: '1 while this process relays the cluster.', labelNames, registers }),
+    };
+    metricsByRegistry.set(registry, m);
+  }
+  return m;
+}
+
+/**
+ * Relays one cluster's outbox, at least once, in order per aggregate. Every
+ * replica of a service runs one per cluster; a session advisory lock makes
+ * exactly one of them the leader, and a leader that dies releases it with its
+ * connection. Only the oldest undelivered event of each aggregate is eligible,
+ * so a failing event holds back its successors instead of being overtaken.
+ */
+export class OutboxRelay {
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private leaderConnection: ReservedSql | undefined;
+  private wake: (() => void) | undefined;
+  private readonly lockKey: string;
+  private readonly labels: { producer: string; cluster: string };
+  private readonly metrics: ReturnType<typeof relayMetrics>;
+
+  constructor(private readonly o: RelayOptions) {
+    this.lockKey = BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(`tessera:outbox:${o.producer}`).digest('hex').slice(0, 16)}`)).toString();
+    this.labels = { producer: o.producer, cluster: o.cluster.name };
+    this.metrics = relayMetrics(o.registry);
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Ask for a round now (after a commit that enqueued events), instead of at the next poll. */
+  poke(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await this.stepDown();
+  }
+
+  private async run(): Promise<void> {
+    const pollMs = this.o.pollMs ?? 200;
+    while (!this.stopped) {
+      let busy = false;
+      try {
+        if (await this.ensureLeader()) busy = await this.round();
+      } catch (error) {
+        this.o.logger.warn({ err: error, cluster: this.o.cluster.name }, 'outbox relay round failed');
+        await this.stepDown();
+      }
+      if (!busy && !this.stopped) await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.leaderConnection ? pollMs : pollMs * 5);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  private async ensureLeader(): Promise<boolean> {
+    if (this.leaderConnection) return true;
+    const connection = await this.o.cluster.primary.reserve();
+    const [row] = await connection<{ locked: boolean }[]>`select pg_try_advisory_lock(${this.lockKey}::bigint) as locked`;
+    if (!row?.locked) {
+      connection.release();
+      return false;
+    }
+    this.leaderConnection = connection;
+    this.metrics.leader.set(this.labels, 1);
+    this.o.logger.info({ cluster: this.o.cluster.name }, 'outbox relay is leader');
+    return true;
+  }
+
+  private async stepDown(): Promise<void> {
+    const connection = this.leaderConnection;
+    this.leaderConnection = undefined;
+    this.metrics.leader.set(this.labels, 0);
+    if (!connection) return;
+    try {
+      await connection`select pg_advisory_unlock(${this.lockKey}::bigint)`;
+    } catch {
+      // The connection is gone, and the lock with it.
+    }
+    connection.release();
+  }
+
+  /** One batch; true when there may be more waiting. */
+  private async round(): Promise<boolean> {
+    const sql = this.leaderConnection!;
+    const batchSize = this.o.batchSize ?? 100;
+    const rows = await sql<Row[]>`
+      select id::text, type, aggregate_id, user_id, payload, created_at, attempts from (
+        select distinct on (aggregate_id) * from outbox where delivered_at is null order by aggregate_id, id
+      ) head
+      where next_attempt_at <= now()
+      order by id limit ${batchSize}`;
+    const [stats] = await sql<{ backlog: number; age: number | null }[]>`
+      select count(*)::int as backlog, extract(epoch from now() - min(created_at))::float8 as age from outbox where delivered_at is null`;
+    this.metrics.backlog.set(this.labels, stats?.backlog ?? 0);
+    this.metrics.age.set(this.labels, stats?.age ?? 0);
+    if (rows.length === 0) return false;
+    const events = rows.map((r) => ({ id: `${this.o.producer}:${r.id}`, type: r.type, aggregateId: r.aggregate_id, userId: r.user_id, payload: r.payload, occurredAt: r.created_at }));
+    try {
+      await this.o.deliver(events);
+    } catch (error) {
+      this.metrics.failures.inc(this.labels, rows.length);
+      const maxBackoff = this.o.maxBackoffMs ?? 60_000;
+      const message = String((error as Error).message ?? error).slice(0, 500);
+      for (const row of rows) {
+        // Exponential backoff with full jitter, capped.
+        const delay = Math.round(Math.random() * Math.min(maxBackoff, 100 * 2 ** Math.min(row.attempts, 20)));
+        await sql`update outbox set attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => ${delay / 1000}), last_error = ${message} where id = ${row.id}`;
+      }
+      this.o.logger.warn({ err: error, events: rows.length, cluster: this.o.cluster.name }, 'outbox delivery failed; will retry');
+      return false;
+    }
+    await sql`update outbox set delivered_at = now() where id = any(${sql.array(rows.map((r) => r.id))}::bigint[])`;
+    this.metrics.delivered.inc(this.labels, rows.length);
+    return rows.length === batchSize;
+  }
+}

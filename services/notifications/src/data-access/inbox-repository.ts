@@ -1,0 +1,75 @@
+import { formatId, micros, olderThan, scatterGather, shardOfId, type ShardedDb } from '@tessera/data';
+import { claimEvent } from '@tessera/outbox';
+import type { IncomingEvent, InboxRepository, Notification } from '../domain/notification';
+
+interface NotificationRow {
+  id: string;
+  user_id: string;
+  type: string;
+  title: string;
+  body: string;
+  subject_id: string;
+  created_at: Date;
+  read_at: Date | null;
+}
+
+const toNotification = (r: NotificationRow): Notification => ({
+  id: r.id,
+  userId: r.user_id,
+  type: r.type,
+  title: r.title,
+  body: r.body,
+  subjectId: r.subject_id,
+  createdAt: r.created_at,
+  readAt: r.read_at ?? undefined,
+});
+
+export function inboxRepository(db: ShardedDb, onDeliveriesQueued: (cluster: string) => void): InboxRepository {
+  return {
+    async apply(event: IncomingEvent, entry, deadline) {
+      const cluster = db.forUser(event.userId);
+      const shard = shardOfId(event.userId);
+      const { value: fresh } = await cluster.write(async (tx) => {
+        if (!(await claimEvent(tx, event.id))) return false;
+        await tx`
+          insert into notifications (id, user_id, type, title, body, subject_id, created_at)
+          values (tessera_next_id(${shard}), ${event.userId}, ${event.type}, ${entry.title}, ${entry.body}, ${entry.subjectId}, ${event.occurredAt})`;
+        const body = { id: event.id, type: event.type, created: event.occurredAt.toISOString(), user_id: formatId('user', event.userId), data: event.payload };
+        await tx`
+          insert into webhook_deliveries (id, webhook_id, user_id, event_id, event_type, payload)
+          select tessera_next_id(${shard}), w.id, w.user_id, ${event.id}, ${event.type}, ${tx.json(body as never)}
+          from webhooks w
+          where w.user_id = ${event.userId} and w.deleted_at is null
+            and (cardinality(w.event_types) = 0 or ${event.type} = any(w.event_types))
+          on conflict (webhook_id, event_id) do nothing`;
+        return true;
+      }, { deadline });
+      if (fresh) onDeliveriesQueued(cluster.name);
+      return fresh;
+    },
+
+    async list(userId, { pageSize, pageToken, offset, unreadOnly }, deadline) {
+      const page = await scatterGather(
+        [db.forUser(userId)],
+        (sql, after, limit) => sql<(NotificationRow & { micros: string })[]>`
+          select id::text, user_id::text, type, title, body, subject_id, created_at, read_at, ${micros(sql)} as micros
+          from notifications where user_id = ${userId} ${unreadOnly ? sql`and read_at is null` : sql``} and ${olderThan(sql, after)}
+          order by created_at desc, id desc limit ${limit} offset ${pageToken ? 0 : offset}`,
+        (row) => ({ createdAtMicros: BigInt(row.micros), id: BigInt(row.id) }),
+        { limit: pageSize, ...(pageToken ? { cursor: pageToken } : {}), read: { deadline } },
+      );
+      return { notifications: page.items.map(toNotification), nextPageToken: page.nextCursor ?? '' };
+    },
+
+    async markRead(userId, id, deadline) {
+      if (shardOfId(id) !== shardOfId(userId)) return undefined;
+      const { value } = await db.forUser(userId).write(async (tx) => {
+        const rows = await tx<NotificationRow[]>`
+          update notifications set read_at = coalesce(read_at, now()) where id = ${id} and user_id = ${userId}
+          returning id::text, user_id::text, type, title, body, subject_id, created_at, read_at`;
+        return rows[0] && toNotification(rows[0]);
+      }, { deadline });
+      return value;
+    },
+  };
+}

@@ -1,0 +1,51 @@
+export interface Notification {
+  id: string;
+  userId: string;
+  type: string;
+  title: string;
+  body: string;
+  subjectId: string;
+  createdAt: Date;
+  readAt: Date | undefined;
+}
+
+export interface Webhook {
+  id: string;
+  userId: string;
+  url: string;
+  eventTypes: string[];
+  createdAt: Date;
+}
+
+export interface DeliveryAttempt {
+  id: string;
+  eventId: string;
+  attempt: number;
+  responseStatus: number;
+  error: string;
+  createdAt: Date;
+}
+
+export interface IncomingEvent {
+  id: string;
+  type: string;
+  aggregateId: string;
+  /** Decimal user id. */
+  userId: string;
+  payload: Record<string, unknown>;
+  occurredAt: Date;
+}
+
+export interface InboxRepository {
+  /** Applies an event once: the inbox entry and the webhook deliveries, or nothing for a duplicate. */
+  apply(event: IncomingEvent, entry: { title: string; body: string; subjectId: string }, deadline: number): Promise<boolean>;
+  list(userId: string, options: { pageSize: number; pageToken: string; offset: number; unreadOnly: boolean }, deadline: number): Promise<{ notifications: Notification[]; nextPageToken: string }>;
+  markRead(userId: string, id: string, deadline: number): Promise<Notification | undefined>;
+}
+
+export interface WebhookRepository {
+  create(input: { userId: string; url: string; eventTypes: string[] }, deadline: number): Promise<{ webhook: Webhook; signingSecret: string }>;
+  list(userId: string, deadline: number): Promise<Webhook[]>;
+  remove(userId: string, id: string, deadline: number): Promise<boolean>;
+  attempts(userId: string, webhookId: string, options: { pageSize: number; pageToken: string }, deadline: number): Promise<{ attempts: DeliveryAttempt[]; nextPageToken: string } | undefined>;
+}

@@ -1,0 +1,59 @@
+import { promises as dns } from 'node:dns';
+import path from 'node:path';
+import { events as eventsPb, notifications as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
+import { loadDataConfig, ShardedDb } from '@tessera/data';
+import { GrpcServer, runMain, type RunningService } from '@tessera/grpc-kit';
+import { createLogger, type Logger } from '@tessera/logging';
+import { createRegistry, startMetricsServer } from '@tessera/metrics';
+import { INBOX_SQL } from '@tessera/outbox';
+import { loadNotificationsConfig, type NotificationsConfig } from './config';
+import { inboxRepository } from './data-access/inbox-repository';
+import { WebhookDispatcher } from './data-access/webhook-dispatcher';
+import { webhookRepository } from './data-access/webhook-repository';
+import { eventConsumerHandlers, notificationsHandlers, webhooksHandlers } from './entry-points/grpc/handlers';
+
+export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
+
+/** Composes the service from its config and starts it; tests call this with port 0. */
+export async function startNotificationsService(config: NotificationsConfig, logger: Logger = createLogger({ service: 'notifications', level: config.LOG_LEVEL })): Promise<RunningService> {
+  const registry = createRegistry();
+  const db = await ShardedDb.connect({ ...loadDataConfig(config), registry });
+  if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR, [INBOX_SQL]) }, 'migrations applied');
+
+  const policy = { allowHttp: config.WEBHOOKS_ALLOW_HTTP, allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE };
+  const dispatchers = new Map(
+    db.clusters.map((cluster) => [
+      cluster.name,
+      new WebhookDispatcher({ cluster, logger, registry, policy, maxAgeMs: config.WEBHOOK_MAX_AGE_MS, backoffBaseMs: config.WEBHOOK_BACKOFF_BASE_MS, requestTimeoutMs: config.WEBHOOK_TIMEOUT_MS }),
+    ]),
+  );
+  dispatchers.forEach((d) => d.start());
+  const inbox = inboxRepository(db, (cluster) => dispatchers.get(cluster)?.poke());
+  const resolve = async (host: string) => (await dns.lookup(host, { all: true })).map((a) => a.address);
+
+  const server = new GrpcServer({
+    logger,
+    registry,
+    reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.notifications, protoFiles.events] },
+    drainDelayMs: config.DRAIN_DELAY_MS,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
+  });
+  server
+    .addService(pb.NotificationsServiceService, notificationsHandlers({ inbox }))
+    .addService(pb.WebhooksServiceService, webhooksHandlers({ webhooks: webhookRepository(db), policy, resolve }))
+    .addService(eventsPb.EventConsumerServiceService, eventConsumerHandlers({ inbox }));
+  const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);
+  const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.GRPC_HOST);
+  return {
+    grpcPort,
+    metricsPort: metrics.port,
+    async stop() {
+      await server.drain();
+      await Promise.all([...dispatchers.values()].map((d) => d.stop()));
+      await Promise.all([db.end(), metrics.close()]);
+    },
+  };
+}
+
+if (require.main === module) runMain('notifications', loadNotificationsConfig, startNotificationsService);

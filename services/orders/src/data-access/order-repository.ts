@@ -1,0 +1,176 @@
+import { formatId, micros, olderThan, parseTokens, scatterGather, shardOfId, type ShardedDb } from '@tessera/data';
+import { currentCallContext, returnConsistencyToken } from '@tessera/grpc-kit';
+import { enqueueEvent } from '@tessera/outbox';
+import type { KeyClaim, Order, OrderLine, OrderRepository, OrderStatus } from '../domain/order';
+
+interface OrderRow {
+  id: string;
+  user_id: string;
+  status: OrderStatus;
+  items: OrderLine[];
+  priced: boolean;
+  total_minor: string;
+  currency: string;
+  payment_method: string;
+  payment_id: string;
+  failure_reason: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const COLUMNS = 'id::text, user_id::text, status, items, priced, total_minor::text, currency, payment_method, payment_id, failure_reason, created_at, updated_at';
+
+const toOrder = (r: OrderRow): Order => ({
+  id: r.id,
+  userId: r.user_id,
+  status: r.status,
+  items: r.items,
+  priced: r.priced,
+  totalMinor: Number(r.total_minor),
+  currency: r.currency,
+  paymentMethod: r.payment_method,
+  paymentId: r.payment_id,
+  failureReason: r.failure_reason,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+/** Orders survive a JSON round trip (idempotent replays) with their Dates intact. */
+const reviveOrder = (o: Order & { createdAt: string | Date; updatedAt: string | Date }): Order => ({ ...o, createdAt: new Date(o.createdAt), updatedAt: new Date(o.updatedAt) });
+
+function eventPayload(o: Order, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { order_id: formatId('order', o.id), status: o.status, total_minor: o.totalMinor, currency: o.currency, ...extra };
+}
+
+export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEvent: (cluster: string) => void }): OrderRepository {
+  // Each write's consistency token goes back to the caller in the trailers of
+  // the gRPC call being served (the latest write wins), so the edge can hand it
+  // to the client for read-your-writes.
+  const remember = (token: string) => {
+    const ctx = currentCallContext();
+    if (ctx && token) returnConsistencyToken(ctx, token);
+  };
+
+  return {
+    async claimKey(userId, key, requestHash, leaseMs, deadline): Promise<KeyClaim> {
+      const shard = shardOfId(userId);
+      const { value } = await db.forUser(userId).write(async (tx): Promise<KeyClaim> => {
+        // Expired keys are gone for good: a new request with the same key is a new request.
+        await tx`delete from idempotency_keys where user_id = ${userId} and key = ${key} and expires_at <= now()`;
+        const claimed = await tx<{ order_id: string }[]>`
+          insert into idempotency_keys (user_id, key, request_hash, order_id, state, locked_until, expires_at)
+          values (${userId}, ${key}, ${requestHash}, tessera_next_id(${shard}), 'in_progress',
+                  now() + make_interval(secs => ${leaseMs / 1000}), now() + make_interval(secs => ${options.keyTtlMs / 1000}))
+          on conflict (user_id, key) do nothing
+          returning order_id::text`;
+        if (claimed[0]) return { kind: 'claimed', orderId: claimed[0].order_id };
+        const [row] = await tx<{ request_hash: string; order_id: string; state: string; response: (Order & { createdAt: string; updatedAt: string }) | null; leased: boolean }[]>`
+          select request_hash, order_id::text, state, response, locked_until > now() as leased
+          from idempotency_keys where user_id = ${userId} and key = ${key} for update`;
+        if (!row) return { kind: 'in_progress' };
+        if (row.request_hash !== requestHash) return { kind: 'mismatch' };
+        if (row.state === 'done' && row.response) return { kind: 'replay', response: reviveOrder(row.response) };
+        if (row.leased) return { kind: 'in_progress' };
+        // The request that held it died: take over, with the same order id.
+        await tx`update idempotency_keys set locked_until = now() + make_interval(secs => ${leaseMs / 1000}) where user_id = ${userId} and key = ${key}`;
+        return { kind: 'claimed', orderId: row.order_id };
+      }, { deadline });
+      return value;
+    },
+
+    async completeKey(userId, key, response, deadline) {
+      await db.forUser(userId).write((tx) => tx`update idempotency_keys set state = 'done', response = ${tx.json(response as never)} where user_id = ${userId} and key = ${key}`, { deadline });
+    },
+
+    async releaseKey(userId, key, deadline) {
+      await db.forUser(userId).write((tx) => tx`delete from idempotency_keys where user_id = ${userId} and key = ${key} and state = 'in_progress'`, { deadline });
+    },
+
+    async find(userId, id, { tokens, deadline, primary }) {
+      if (shardOfId(id) !== shardOfId(userId)) return undefined;
+      const rows = await db.forUser(userId).read((sql) => sql.unsafe<OrderRow[]>(`select ${COLUMNS} from orders where id = $1 and user_id = $2`, [id, userId]), {
+        tokens: parseTokens(tokens),
+        deadline,
+        ...(primary ? { consistency: 'primary' as const } : {}),
+      });
+      return rows[0] && toOrder(rows[0]);
+    },
+
+    async list(userId, page, { tokens, deadline }) {
+      const result = await scatterGather(
+        [db.forUser(userId)],
+        (sql, after, limit) => sql<(OrderRow & { micros: string })[]>`
+          select id::text, user_id::text, status, items, priced, total_minor::text, currency, payment_method, payment_id, failure_reason, created_at, updated_at, ${micros(sql)} as micros
+          from orders where user_id = ${userId} and ${olderThan(sql, after)}
+          order by created_at desc, id desc limit ${limit} offset ${page.token ? 0 : page.offset}`,
+        (row) => ({ createdAtMicros: BigInt(row.micros), id: BigInt(row.id) }),
+        { limit: page.size, ...(page.token ? { cursor: page.token } : {}), read: { tokens: parseTokens(tokens), deadline } },
+      );
+      return { orders: result.items.map(toOrder), nextPageToken: result.nextCursor ?? '' };
+    },
+
+    async insertPending({ id, userId, items, paymentMethod }, deadline) {
+      const { value, token } = await db.forUser(userId).write(async (tx) => {
+        await tx`insert into orders (id, user_id, status, items, payment_method) values (${id}, ${userId}, 'pending', ${tx.json(items as never)}, ${paymentMethod}) on conflict (id) do nothing`;
+        return toOrder((await tx.unsafe<OrderRow[]>(`select ${COLUMNS} from orders where id = $1`, [id]))[0]!);
+      }, { deadline });
+      remember(token);
+      return value;
+    },
+
+    async price(userId, id, items, totalMinor, currency, deadline) {
+      const cluster = db.forUser(userId);
+      const { value, token } = await cluster.write(async (tx) => {
+        const rows = await tx.unsafe<OrderRow[]>(
+          `update orders set items = $3, total_minor = $4, currency = $5, priced = true, updated_at = now()
+           where id = $1 and user_id = $2 and not priced returning ${COLUMNS}`,
+          [id, userId, tx.json(items as never) as unknown as string, totalMinor, currency],
+        );
+        if (!rows[0]) return toOrder((await tx.unsafe<OrderRow[]>(`select ${COLUMNS} from orders where id = $1`, [id]))[0]!);
+        const order = toOrder(rows[0]);
+        await enqueueEvent(tx, { type: 'order.created', aggregateId: formatId('order', id), userId: formatId('user', userId), shard: shardOfId(userId), payload: eventPayload(order) });
+        return order;
+      }, { deadline });
+      remember(token);
+      options.onEvent(cluster.name);
+      return value;
+    },
+
+    async transition(userId, id, from, to, detail, deadline) {
+      const cluster = db.forUser(userId);
+      const { value, token } = await cluster.write(async (tx) => {
+        const rows = await tx.unsafe<OrderRow[]>(
+          `update orders set status = $3, payment_id = coalesce($4, payment_id), failure_reason = coalesce($5, failure_reason), updated_at = now()
+           where id = $1 and user_id = $2 and status = any($6::text[]) returning ${COLUMNS}`,
+          [id, userId, to, detail.paymentId ?? null, detail.failureReason ?? null, from],
+        );
+        if (!rows[0]) return toOrder((await tx.unsafe<OrderRow[]>(`select ${COLUMNS} from orders where id = $1`, [id]))[0]!);
+        const order = toOrder(rows[0]);
+        if (detail.event) {
+          await enqueueEvent(tx, {
+            type: detail.event,
+            aggregateId: formatId('order', id),
+            userId: formatId('user', userId),
+            shard: shardOfId(userId),
+            payload: eventPayload(order, { reason: order.failureReason, refunded: detail.refunded ?? false }),
+          });
+        }
+        return order;
+      }, { deadline });
+      remember(token);
+      options.onEvent(cluster.name);
+      return value;
+    },
+
+    async leaseStale(clusterName, staleMs, limit) {
+      const { value } = await db.cluster(clusterName).write((tx) => tx<{ id: string; user_id: string }[]>`
+        with stale as (
+          select id from orders where status = 'pending' and updated_at < now() - make_interval(secs => ${staleMs / 1000})
+          order by updated_at limit ${limit} for update skip locked
+        )
+        update orders o set updated_at = now() from stale where o.id = stale.id
+        returning o.id::text, o.user_id::text`);
+      return value.map((r) => ({ id: r.id, userId: r.user_id }));
+    },
+  };
+}

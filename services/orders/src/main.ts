@@ -1,0 +1,79 @@
+import path from 'node:path';
+import { orders as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
+import { loadDataConfig, ShardedDb } from '@tessera/data';
+import { GrpcServer, runMain, type RunningService } from '@tessera/grpc-kit';
+import { createLogger, type Logger } from '@tessera/logging';
+import { createRegistry, startMetricsServer } from '@tessera/metrics';
+import { grpcDelivery, OUTBOX_SQL, OutboxRelay, parseSubscribers } from '@tessera/outbox';
+import { loadOrdersConfig, type OrdersConfig } from './config';
+import { orderRepository } from './data-access/order-repository';
+import { catalogClient, paymentsClient } from './data-access/service-clients';
+import { recoverStaleOrders } from './domain/recovery';
+import { ordersHandlers } from './entry-points/grpc/orders-handlers';
+
+export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
+
+/** Composes the service from its config and starts it; tests call this with port 0. */
+export async function startOrdersService(config: OrdersConfig, logger: Logger = createLogger({ service: 'orders', level: config.LOG_LEVEL })): Promise<RunningService> {
+  const registry = createRegistry();
+  const db = await ShardedDb.connect({ ...loadDataConfig(config), registry });
+  if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR, [OUTBOX_SQL]) }, 'migrations applied');
+
+  const delivery = grpcDelivery(parseSubscribers(config.EVENT_SUBSCRIBERS), registry);
+  const relays = new Map(db.clusters.map((cluster) => [cluster.name, new OutboxRelay({ producer: 'orders', cluster, deliver: delivery.deliver, logger, registry })]));
+  relays.forEach((r) => r.start());
+
+  const catalog = catalogClient(config.CATALOG_TARGET, registry);
+  const payments = paymentsClient(config.PAYMENTS_TARGET, registry, config.PAYMENT_TIMEOUT_MS);
+  const deps = {
+    orders: orderRepository(db, { keyTtlMs: config.IDEMPOTENCY_KEY_TTL_MS, onEvent: (cluster: string) => relays.get(cluster)?.poke() }),
+    catalog,
+    payments,
+    keyLeaseMs: config.IDEMPOTENCY_LEASE_MS,
+    crashPoint: (name: string) => {
+      if (config.CRASH_AT === name) {
+        logger.warn({ crashPoint: name }, 'CRASH_AT reached: killing the process');
+        process.kill(process.pid, 'SIGKILL');
+      }
+    },
+  };
+
+  let recovering = true;
+  const recovery = (async () => {
+    while (recovering) {
+      for (const cluster of db.clusters) {
+        if (!recovering) break;
+        await recoverStaleOrders(cluster.name, deps, { staleMs: config.RECOVERY_STALE_MS, logger }).catch((error: unknown) => logger.warn({ err: error }, 'recovery round failed'));
+      }
+      await new Promise((r) => setTimeout(r, config.RECOVERY_INTERVAL_MS));
+    }
+  })();
+
+  const server = new GrpcServer({
+    logger,
+    registry,
+    reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.orders] },
+    drainDelayMs: config.DRAIN_DELAY_MS,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
+  });
+  server.addService(pb.OrdersServiceService, ordersHandlers(deps));
+  const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);
+  const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.GRPC_HOST);
+  return {
+    grpcPort,
+    metricsPort: metrics.port,
+    async stop() {
+      await server.drain();
+      recovering = false;
+      await recovery;
+      await Promise.all([...relays.values()].map((r) => r.stop()));
+      delivery.close();
+      catalog.close();
+      payments.close();
+      await Promise.all([db.end(), metrics.close()]);
+    },
+  };
+}
+
+if (require.main === module) runMain('orders', loadOrdersConfig, startOrdersService);

@@ -1,0 +1,108 @@
+import type { Sql, TransactionSql } from 'postgres';
+import { formatId, shardOfId, type ShardedDb } from '@tessera/data';
+import { enqueueEvent } from '@tessera/outbox';
+import type { LedgerEntry, Payment, PaymentRepository, PaymentStatus } from '../domain/payment';
+
+interface PaymentRow {
+  id: string;
+  user_id: string;
+  order_id: string;
+  status: PaymentStatus;
+  amount_minor: string;
+  currency: string;
+  payment_method: string;
+  decline_reason: string;
+  processor_reference: string;
+  request_hash: string;
+  created_at: Date;
+}
+
+const COLUMNS = 'id::text, user_id::text, order_id::text, status, amount_minor::text, currency, payment_method, decline_reason, processor_reference, request_hash, created_at';
+
+async function withLedger(sql: Sql | TransactionSql, rows: PaymentRow[]): Promise<Payment[]> {
+  if (rows.length === 0) return [];
+  const entries = await sql<{ payment_id: string; status: PaymentStatus; amount_minor: string; currency: string; processor_reference: string; created_at: Date }[]>`
+    select payment_id::text, status, amount_minor::text, currency, processor_reference, created_at from payment_ledger
+    where payment_id = any(${sql.array(rows.map((r) => r.id))}::bigint[]) order by id`;
+  const byPayment = new Map<string, LedgerEntry[]>();
+  for (const e of entries) {
+    byPayment.set(e.payment_id, [...(byPayment.get(e.payment_id) ?? []), { status: e.status, amountMinor: Number(e.amount_minor), currency: e.currency, processorReference: e.processor_reference, createdAt: e.created_at }]);
+  }
+  return rows.map((r) => ({
+    id: r.id,
+    userId: r.user_id,
+    orderId: r.order_id,
+    status: r.status,
+    amountMinor: Number(r.amount_minor),
+    currency: r.currency,
+    paymentMethod: r.payment_method,
+    declineReason: r.decline_reason,
+    processorReference: r.processor_reference,
+    requestHash: r.request_hash,
+    ledger: byPayment.get(r.id) ?? [],
+    createdAt: r.created_at,
+  }));
+}
+
+/** Payments and their ledger on the payer's shard; every transition writes its outbox event in the same transaction. */
+export function paymentRepository(db: ShardedDb, onEvent: (cluster: string) => void): PaymentRepository {
+  return {
+    async findByKey(userId, key, deadline) {
+      return db.forUser(userId).read(async (sql) => (await withLedger(sql, await sql.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and idempotency_key = $2`, [userId, key])))[0], { deadline, consistency: 'primary' });
+    },
+
+    async findById(userId, id, deadline) {
+      if (shardOfId(id) !== shardOfId(userId)) return undefined;
+      return db.forUser(userId).read(async (sql) => (await withLedger(sql, await sql.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and id = $2`, [userId, id])))[0], { deadline, consistency: 'primary' });
+    },
+
+    async listForOrder(userId, orderId, deadline) {
+      return db.forUser(userId).read(async (sql) => withLedger(sql, await sql.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and order_id = $2 order by created_at, id`, [userId, orderId])), { deadline });
+    },
+
+    async createPending(input, deadline) {
+      const { value } = await db.forUser(input.userId).write(async (tx) => {
+        const inserted = await tx.unsafe<PaymentRow[]>(
+          `insert into payments (id, user_id, order_id, idempotency_key, request_hash, status, amount_minor, currency, payment_method)
+           values (tessera_next_id($1), $2, $3, $4, $5, 'pending', $6, $7, $8)
+           on conflict (user_id, idempotency_key) do nothing returning ${COLUMNS}`,
+          [shardOfId(input.userId), input.userId, input.orderId, input.key, input.requestHash, input.amountMinor, input.currency, input.paymentMethod],
+        );
+        if (inserted[0]) {
+          await tx`insert into payment_ledger (payment_id, status, amount_minor, currency) values (${inserted[0].id}, 'pending', ${input.amountMinor}, ${input.currency})`;
+          return (await withLedger(tx, inserted))[0]!;
+        }
+        return (await withLedger(tx, await tx.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and idempotency_key = $2`, [input.userId, input.key])))[0]!;
+      }, { deadline });
+      return value;
+    },
+
+    async transition(userId, id, from, to, detail, deadline) {
+      const cluster = db.forUser(userId);
+      const { value } = await cluster.write(async (tx) => {
+        const moved = await tx.unsafe<PaymentRow[]>(
+          `update payments set status = $3, processor_reference = case when $4 = '' then processor_reference else $4 end,
+             decline_reason = coalesce($5, decline_reason), updated_at = now()
+           where user_id = $1 and id = $2 and status = any($6::text[]) returning ${COLUMNS}`,
+          [userId, id, to, detail.reference, detail.declineReason ?? null, from],
+        );
+        if (moved[0]) {
+          const p = moved[0];
+          await tx`insert into payment_ledger (payment_id, status, amount_minor, currency, processor_reference) values (${id}, ${to}, ${p.amount_minor}, ${p.currency}, ${detail.reference})`;
+          await enqueueEvent(tx, {
+            type: `payment.${to}`,
+            aggregateId: formatId('payment', id),
+            userId: formatId('user', userId),
+            shard: shardOfId(userId),
+            payload: { payment_id: formatId('payment', id), order_id: formatId('order', p.order_id), amount_minor: Number(p.amount_minor), currency: p.currency, decline_reason: p.decline_reason },
+          });
+          return (await withLedger(tx, moved))[0]!;
+        }
+        // Someone else moved it first (a concurrent retry): report where it is now.
+        return (await withLedger(tx, await tx.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and id = $2`, [userId, id])))[0]!;
+      }, { deadline });
+      onEvent(cluster.name);
+      return value;
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { randomBytes } from 'node:crypto';
+import type { ShardedDb } from '@tessera/data';
+import { ProcessorUnavailable, type PaymentProcessor, type ProcessorResult } from '../domain/payment';
+
+/**
+ * The default processor: a sandbox with documented test payment methods, like
+ * the test cards real processors publish. It keeps its own books (schema
+ * sandbox_processor) and is idempotent by key, as real processors are.
+ *
+ * | payment method               | authorize outcome                                                        |
+ * |------------------------------|--------------------------------------------------------------------------|
+ * | pm_card_ok                   | approved                                                                 |
+ * | pm_card_declined             | declined, reason card_declined                                           |
+ * | pm_card_insufficient_funds   | declined, reason insufficient_funds                                      |
+ * | pm_card_timeout              | charges, then answers only after `slowMs` (past the caller's timeout)    |
+ * | pm_card_lost_response        | charges, then the response is lost (the caller sees a network error)    |
+ * | anything else                | declined, reason unknown_payment_method                                  |
+ *
+ * A retry with the same key answers at once with the first outcome: the last
+ * two are how "no double charge" is tested.
+ */
+export function sandboxProcessor(db: ShardedDb, options: { timeoutMs: number; slowMs?: number }): PaymentProcessor {
+  // Keys carry the user id ("authorize:<user>:…"); the books live on that user's shard.
+  const cluster = (key: string) => db.forUser(/:(\d+):|:(\d+)$/.exec(key)?.slice(1).find(Boolean) ?? '0');
+
+  async function record(key: string, kind: string, method: string, amountMinor: number, currency: string, approved: boolean, reason: string): Promise<{ result: ProcessorResult; first: boolean }> {
+    const reference = `sbx_${kind.slice(0, 2)}_${randomBytes(9).toString('base64url')}`;
+    const { value } = await cluster(key).write(async (tx) => {
+      const inserted = await tx`
+        insert into sandbox_processor.operations (idempotency_key, kind, payment_method, amount_minor, currency, approved, decline_reason, reference)
+        values (${key}, ${kind}, ${method}, ${amountMinor}, ${currency}, ${approved}, ${reason}, ${reference}) on conflict (idempotency_key) do nothing`;
+      const [row] = await tx<{ approved: boolean; decline_reason: string; reference: string }[]>`select approved, decline_reason, reference from sandbox_processor.operations where idempotency_key = ${key}`;
+      const result: ProcessorResult = row!.approved ? { approved: true, reference: row!.reference } : { approved: false, reason: row!.decline_reason, reference: row!.reference };
+      return { result, first: inserted.count === 1 };
+    });
+    return value;
+  }
+
+  const withTimeout = <T>(work: Promise<T>): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ProcessorUnavailable(`processor did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+      work.then((v) => (clearTimeout(timer), resolve(v)), (e: unknown) => (clearTimeout(timer), reject(e)));
+    });
+
+  return {
+    async authorize({ key, amountMinor, currency, paymentMethod }) {
+      const outcomes: Record<string, [boolean, string]> = {
+        pm_card_ok: [true, ''],
+        pm_card_timeout: [true, ''],
+        pm_card_lost_response: [true, ''],
+        pm_card_declined: [false, 'card_declined'],
+        pm_card_insufficient_funds: [false, 'insufficient_funds'],
+      };
+      const [approved, reason] = outcomes[paymentMethod] ?? [false, 'unknown_payment_method'];
+      return withTimeout(
+        (async () => {
+          const { result, first } = await record(key, 'authorize', paymentMethod, amountMinor, currency, approved, reason);
+          if (first && paymentMethod === 'pm_card_timeout') await new Promise((r) => setTimeout(r, options.slowMs ?? options.timeoutMs * 3));
+          if (first && paymentMethod === 'pm_card_lost_response') throw new ProcessorUnavailable('connection reset after the charge was made');
+          return result;
+        })(),
+      );
+    },
+    async capture({ key, amountMinor, currency }) {
+      return withTimeout(record(key, 'capture', '', amountMinor, currency, true, '').then((r) => r.result));
+    },
+    async refund({ key, amountMinor, currency }) {
+      return withTimeout(record(key, 'refund', '', amountMinor, currency, true, '').then((r) => r.result));
+    },
+  };
+}
