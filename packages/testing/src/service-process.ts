@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { scratchDir } from './shared-infra';
 
@@ -28,7 +29,6 @@ export async function startServiceProcess(name: string, env: Record<string, stri
   });
   closeSync(fd);
   const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
-  const net = await import('node:net');
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited during start; see ${logFile}`);
