@@ -1,0 +1,81 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ShardedDb, ShardMap, type ClusterDb } from '@tessera/data';
+import { createLogger } from '@tessera/logging';
+import { createRegistry, type Registry } from '@tessera/metrics';
+import { enqueueEvent, OUTBOX_SQL, OutboxRelay, type OutboxEvent } from '@tessera/outbox';
+import { testDatabase, type TestDatabase } from '@tessera/testing';
+
+async function gauge(registry: Registry, name: string): Promise<number> {
+  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
+  return ((m?.values ?? []) as { value: number }[]).reduce((s, v) => s + v.value, 0);
+}
+
+async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('outbox relay', () => {
+  let db: TestDatabase;
+  let sharded: ShardedDb;
+  let cluster: ClusterDb;
+  const logger = createLogger({ service: 'test', level: 'silent' });
+
+  beforeAll(async () => {
+    db = await testDatabase('outbox');
+    sharded = await ShardedDb.connect({ shardMap: ShardMap.single('main'), clusters: [{ name: 'main', primary: db.primaryUrl, replicas: [] }], registry: createRegistry() });
+    await sharded.migrateAll(mkdtempSync(path.join(tmpdir(), 'no-migrations-')), [OUTBOX_SQL]);
+    cluster = sharded.cluster('main');
+  });
+
+  afterAll(async () => {
+    await sharded.end();
+    await db.drop();
+  });
+
+  const enqueue = (aggregateId: string, type: string) => cluster.write((tx) => enqueueEvent(tx, { type, aggregateId, userId: 'usr_1', shard: 1, payload: { n: type } }));
+
+  test('when two relays run, one leads; a failing event holds back its aggregate only, is retried with backoff, and order per aggregate holds; the other relay takes over when the leader stops', async () => {
+    const log: OutboxEvent[] = [];
+    let failuresLeft = 3;
+    const deliver = async (events: OutboxEvent[]) => {
+      if (events.some((e) => e.type === 'a1') && failuresLeft-- > 0) throw new Error('subscriber down');
+      log.push(...events);
+    };
+    const registries = [createRegistry(), createRegistry()];
+    const relays = registries.map((registry) => new OutboxRelay({ producer: 'test', cluster, deliver, logger, registry, pollMs: 20, maxBackoffMs: 100 }));
+    relays.forEach((r) => r.start());
+    await until('a leader', async () => (await gauge(registries[0]!, 'outbox_relay_leader')) + (await gauge(registries[1]!, 'outbox_relay_leader')) === 1);
+
+    for (const [aggregate, type] of [['A', 'a1'], ['B', 'b1'], ['A', 'a2'], ['B', 'b2'], ['A', 'a3']] as const) await enqueue(aggregate, type);
+
+    // B is not held back by A's failing head.
+    await until('B delivered', () => log.filter((e) => e.aggregateId === 'B').length === 2);
+    expect(log.some((e) => e.aggregateId === 'A')).toBe(false);
+    await until('A delivered after retries', () => log.filter((e) => e.aggregateId === 'A').length === 3);
+    expect(failuresLeft).toBeLessThanOrEqual(0);
+    expect(log.filter((e) => e.aggregateId === 'A').map((e) => e.type)).toEqual(['a1', 'a2', 'a3']);
+    expect(log.filter((e) => e.aggregateId === 'B').map((e) => e.type)).toEqual(['b1', 'b2']);
+    const [failed] = await cluster.primary`select attempts, last_error from outbox where type = 'a1'`;
+    expect(failed).toMatchObject({ attempts: 3, last_error: 'subscriber down' });
+    expect((await gauge(registries[0]!, 'outbox_relay_leader')) + (await gauge(registries[1]!, 'outbox_relay_leader'))).toBe(1);
+
+    // Fail over: stop whichever leads; the other picks up new events.
+    const leader = (await gauge(registries[0]!, 'outbox_relay_leader')) === 1 ? 0 : 1;
+    await relays[leader]!.stop();
+    await enqueue('C', 'c1');
+    await until('C delivered by the other relay', () => log.some((e) => e.type === 'c1'));
+    expect(await gauge(registries[1 - leader]!, 'outbox_relay_leader')).toBe(1);
+    await relays[1 - leader]!.stop();
+
+    const [backlog] = await cluster.primary`select count(*)::int as n from outbox where delivered_at is null`;
+    expect(backlog!.n).toBe(0);
+    expect(new Set(log.map((e) => e.id)).size).toBe(log.length);
+    expect(log.every((e) => e.id.startsWith('test:'))).toBe(true);
+  });
+});
