@@ -36,7 +36,7 @@ describe('migrate', () => {
   });
 
   test('when an applied migration file is edited, then migrate refuses instead of skipping it', async () => {
-    const sql = postgres(db.primaryUrl, { max: 1 });
+    const sql = postgres(db.primaryUrl, { max: 1, onnotice: () => undefined });
     try {
       writeFileSync(path.join(dir, '001_accounts.sql'), 'create table accounts (id bigint primary key, extra int);');
       await expect(migrate(sql, dir)).rejects.toThrow(/001_accounts.sql changed after it was applied/);
