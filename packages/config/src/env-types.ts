@@ -26,3 +26,17 @@ export const postgresUrl = () =>
     .string()
     .url()
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// URL');
+
+/** A JSON value in a variable, validated by `schema` after parsing. */
+export const json = <T extends z.ZodTypeAny>(schema: T) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);

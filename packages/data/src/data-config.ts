@@ -1,16 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { env } from '@tessera/config';
 import { z } from 'zod';
 import { clusterSchema, ShardMap, shardMapSchema } from './shard-map';
 
-const json = <T extends z.ZodTypeAny>(schema: T) =>
-  z.string().transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-      return z.NEVER;
-    }
-  }).pipe(schema);
 
 /**
  * Environment variables of the data tier, for services' config shapes:
@@ -19,8 +11,8 @@ const json = <T extends z.ZodTypeAny>(schema: T) =>
  *   when neither is set and there is one cluster, every logical shard is on it.
  */
 export const dataConfigShape = {
-  DATABASE_CLUSTERS: json(z.array(clusterSchema).min(1)),
-  SHARD_MAP: json(shardMapSchema).optional(),
+  DATABASE_CLUSTERS: env.json(z.array(clusterSchema).min(1)),
+  SHARD_MAP: env.json(shardMapSchema).optional(),
   SHARD_MAP_FILE: z.string().optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DATABASE_PREPARE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),

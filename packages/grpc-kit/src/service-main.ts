@@ -1,5 +1,7 @@
 import { ConfigError, env } from '@tessera/config';
 import { createLogger, type Logger } from '@tessera/logging';
+import { startMetricsServer, type Registry } from '@tessera/metrics';
+import { GrpcServer } from './server';
 import { onShutdown } from './shutdown';
 
 /** The variables every gRPC service reads; services spread this into their own config shape. */
@@ -46,4 +48,42 @@ export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; S
       setTimeout(() => process.exit(1), 100);
     },
   );
+}
+
+export interface ServeOptions {
+  config: { GRPC_HOST: string; GRPC_PORT: number; METRICS_PORT: number; DRAIN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS: number; MAX_CONNECTION_AGE_MS: number };
+  logger: Logger;
+  registry: Registry;
+  reflection: { protoRoot: string; files: string[] };
+  /** Adds the service implementations. */
+  register: (server: GrpcServer) => void;
+  /** Closes what the service opened (workers, pools, stores), after gRPC has drained. */
+  close: () => Promise<void>;
+}
+
+/**
+ * The gRPC server and metrics endpoint every service runs, with the same
+ * shutdown order: drain calls first, then close the resources they used.
+ */
+export async function serveGrpc(options: ServeOptions): Promise<RunningService> {
+  const { config, logger, registry } = options;
+  const server = new GrpcServer({
+    logger,
+    registry,
+    reflection: options.reflection,
+    drainDelayMs: config.DRAIN_DELAY_MS,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
+  });
+  options.register(server);
+  const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);
+  const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.GRPC_HOST);
+  return {
+    grpcPort,
+    metricsPort: metrics.port,
+    async stop() {
+      await server.drain();
+      await Promise.all([options.close(), metrics.close()]);
+    },
+  };
 }

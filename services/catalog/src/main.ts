@@ -2,9 +2,9 @@ import path from 'node:path';
 import { Cache, createStore } from '@tessera/cache';
 import { catalog as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, ShardedDb } from '@tessera/data';
-import { GrpcServer, runMain, type RunningService } from '@tessera/grpc-kit';
+import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
-import { createRegistry, startMetricsServer } from '@tessera/metrics';
+import { createRegistry } from '@tessera/metrics';
 import { loadCatalogConfig, type CatalogConfig } from './config';
 import { decodeProduct, productRepository } from './data-access/product-repository';
 import type { Product } from './domain/product';
@@ -24,25 +24,18 @@ export async function startCatalogService(config: CatalogConfig, logger: Logger 
   else if (!(await store.ready(5_000))) logger.warn('redis is not reachable yet; reading through to the database until it is');
   const cache = new Cache<Product>({ name: 'products', store, registry, ttlMs: config.PRODUCT_CACHE_TTL_MS, decode: (text) => decodeProduct(text) });
 
-  const server = new GrpcServer({
+  return serveGrpc({
+    config,
     logger,
     registry,
     reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.catalog] },
-    drainDelayMs: config.DRAIN_DELAY_MS,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
-  });
-  server.addService(pb.CatalogServiceService, catalogHandlers({ products: productRepository(db.clusters[0]!, cache) }));
-  const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);
-  const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.GRPC_HOST);
-  return {
-    grpcPort,
-    metricsPort: metrics.port,
-    async stop() {
-      await server.drain();
-      await Promise.all([db.end(), store.close(), metrics.close()]);
+    register: (server) => {
+      server.addService(pb.CatalogServiceService, catalogHandlers({ products: productRepository(db.clusters[0]!, cache) }));
     },
-  };
+    close: async () => {
+      await Promise.all([db.end(), store.close()]);
+    },
+  });
 }
 
 if (require.main === module) runMain('catalog', loadCatalogConfig, startCatalogService);

@@ -2,9 +2,9 @@ import { promises as dns } from 'node:dns';
 import path from 'node:path';
 import { events as eventsPb, notifications as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, ShardedDb } from '@tessera/data';
-import { GrpcServer, runMain, type RunningService } from '@tessera/grpc-kit';
+import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
-import { createRegistry, startMetricsServer } from '@tessera/metrics';
+import { createRegistry } from '@tessera/metrics';
 import { INBOX_SQL } from '@tessera/outbox';
 import { loadNotificationsConfig, type NotificationsConfig } from './config';
 import { inboxRepository } from './data-access/inbox-repository';
@@ -31,29 +31,22 @@ export async function startNotificationsService(config: NotificationsConfig, log
   const inbox = inboxRepository(db, (cluster) => dispatchers.get(cluster)?.poke());
   const resolve = async (host: string) => (await dns.lookup(host, { all: true })).map((a) => a.address);
 
-  const server = new GrpcServer({
+  return serveGrpc({
+    config,
     logger,
     registry,
     reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.notifications, protoFiles.events] },
-    drainDelayMs: config.DRAIN_DELAY_MS,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
-  });
-  server
-    .addService(pb.NotificationsServiceService, notificationsHandlers({ inbox }))
-    .addService(pb.WebhooksServiceService, webhooksHandlers({ webhooks: webhookRepository(db), policy, resolve }))
-    .addService(eventsPb.EventConsumerServiceService, eventConsumerHandlers({ inbox }));
-  const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);
-  const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.GRPC_HOST);
-  return {
-    grpcPort,
-    metricsPort: metrics.port,
-    async stop() {
-      await server.drain();
-      await Promise.all([...dispatchers.values()].map((d) => d.stop()));
-      await Promise.all([db.end(), metrics.close()]);
+    register: (server) => {
+      server
+        .addService(pb.NotificationsServiceService, notificationsHandlers({ inbox }))
+        .addService(pb.WebhooksServiceService, webhooksHandlers({ webhooks: webhookRepository(db), policy, resolve }))
+        .addService(eventsPb.EventConsumerServiceService, eventConsumerHandlers({ inbox }));
     },
-  };
+    close: async () => {
+      await Promise.all([...dispatchers.values()].map((d) => d.stop()));
+      await db.end();
+    },
+  });
 }
 
 if (require.main === module) runMain('notifications', loadNotificationsConfig, startNotificationsService);

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { orders as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, ShardedDb } from '@tessera/data';
-import { GrpcServer, runMain, type RunningService } from '@tessera/grpc-kit';
+import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
-import { createRegistry, startMetricsServer } from '@tessera/metrics';
+import { createRegistry } from '@tessera/metrics';
 import { grpcDelivery, OUTBOX_SQL, OutboxRelay, parseSubscribers } from '@tessera/outbox';
 import { loadOrdersConfig, type OrdersConfig } from './config';
 import { orderRepository } from './data-access/order-repository';
@@ -39,41 +39,42 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger = 
   };
 
   let recovering = true;
+  let wakeRecovery = () => undefined as void;
   const recovery = (async () => {
     while (recovering) {
       for (const cluster of db.clusters) {
         if (!recovering) break;
         await recoverStaleOrders(cluster.name, deps, { staleMs: config.RECOVERY_STALE_MS, logger }).catch((error: unknown) => logger.warn({ err: error }, 'recovery round failed'));
       }
-      await new Promise((r) => setTimeout(r, config.RECOVERY_INTERVAL_MS));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, config.RECOVERY_INTERVAL_MS);
+        wakeRecovery = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     }
   })();
 
-  const server = new GrpcServer({
+  return serveGrpc({
+    config,
     logger,
     registry,
     reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.orders] },
-    drainDelayMs: config.DRAIN_DELAY_MS,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
-  });
-  server.addService(pb.OrdersServiceService, ordersHandlers(deps));
-  const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);
-  const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.GRPC_HOST);
-  return {
-    grpcPort,
-    metricsPort: metrics.port,
-    async stop() {
-      await server.drain();
+    register: (server) => {
+      server.addService(pb.OrdersServiceService, ordersHandlers(deps));
+    },
+    close: async () => {
       recovering = false;
+      wakeRecovery();
       await recovery;
       await Promise.all([...relays.values()].map((r) => r.stop()));
       delivery.close();
       catalog.close();
       payments.close();
-      await Promise.all([db.end(), metrics.close()]);
+      await db.end();
     },
-  };
+  });
 }
 
 if (require.main === module) runMain('orders', loadOrdersConfig, startOrdersService);

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { payments as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, ShardedDb } from '@tessera/data';
-import { GrpcServer, runMain, type RunningService } from '@tessera/grpc-kit';
+import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
-import { createRegistry, startMetricsServer } from '@tessera/metrics';
+import { createRegistry } from '@tessera/metrics';
 import { grpcDelivery, OUTBOX_SQL, OutboxRelay, parseSubscribers } from '@tessera/outbox';
 import { loadPaymentsConfig, type PaymentsConfig } from './config';
 import { paymentRepository } from './data-access/payment-repository';
@@ -34,27 +34,20 @@ export async function startPaymentsService(config: PaymentsConfig, logger: Logge
     crashPoint,
   };
 
-  const server = new GrpcServer({
+  return serveGrpc({
+    config,
     logger,
     registry,
     reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.payments] },
-    drainDelayMs: config.DRAIN_DELAY_MS,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
-  });
-  server.addService(pb.PaymentsServiceService, paymentsHandlers(deps));
-  const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);
-  const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.GRPC_HOST);
-  return {
-    grpcPort,
-    metricsPort: metrics.port,
-    async stop() {
-      await server.drain();
+    register: (server) => {
+      server.addService(pb.PaymentsServiceService, paymentsHandlers(deps));
+    },
+    close: async () => {
       await Promise.all([...relays.values()].map((r) => r.stop()));
       delivery.close();
-      await Promise.all([db.end(), metrics.close()]);
+      await db.end();
     },
-  };
+  });
 }
 
 if (require.main === module) runMain('payments', loadPaymentsConfig, startPaymentsService);

@@ -1,18 +1,9 @@
 import { signingKeysSchema } from '@tessera/auth';
-import { loadConfig } from '@tessera/config';
+import { env, loadConfig } from '@tessera/config';
 import { dataConfigShape } from '@tessera/data';
 import { grpcServiceConfigShape } from '@tessera/grpc-kit';
 import { z } from 'zod';
 
-const json = <T extends z.ZodTypeAny>(schema: T) =>
-  z.string().transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-      return z.NEVER;
-    }
-  }).pipe(schema);
 
 /** Everything the users service reads from its environment, validated once at start. */
 export const usersConfigShape = {
@@ -32,7 +23,7 @@ export const usersConfigShape = {
   ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(60).max(3_600).default(900),
   REFRESH_TOKEN_TTL_S: z.coerce.number().int().min(300).default(30 * 24 * 3_600),
   /** JSON list, newest (signing) key first: `[{"kid":"…","privateKeyPem":"-----BEGIN PRIVATE KEY-----…"}]`. */
-  JWT_SIGNING_KEYS: json(signingKeysSchema).optional(),
+  JWT_SIGNING_KEYS: env.json(signingKeysSchema).optional(),
   ADMIN_EMAIL: z.string().email().optional(),
   ADMIN_PASSWORD: z.string().min(12).optional(),
 };

@@ -3,9 +3,9 @@ import { generateSigningKey, loadSigningKeys } from '@tessera/auth';
 import { Cache, createStore } from '@tessera/cache';
 import { protoFiles, PROTO_ROOT, users as pb } from '@tessera/contracts';
 import { formatId, loadDataConfig, ShardedDb } from '@tessera/data';
-import { GrpcServer, runMain, type RunningService } from '@tessera/grpc-kit';
+import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
-import { createRegistry, startMetricsServer } from '@tessera/metrics';
+import { createRegistry } from '@tessera/metrics';
 import { loadUsersConfig, type UsersConfig } from './config';
 import { apiKeyRepository, type CachedPrincipal } from './data-access/api-key-repository';
 import { oauthClientRepository } from './data-access/oauth-client-repository';
@@ -56,29 +56,22 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
     logger.info({ adminId: formatId('user', admin.id) }, 'admin account ready');
   }
 
-  const server = new GrpcServer({
+  return serveGrpc({
+    config,
     logger,
     registry,
     reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.users] },
-    drainDelayMs: config.DRAIN_DELAY_MS,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
-  });
-  server
-    .addService(pb.UsersServiceService, usersHandlers(accounts))
-    .addService(pb.AuthServiceService, authHandlers({ ...sessions, ...oauth, jwks: signingKeys.map((k) => k.publicJwk) }))
-    .addService(pb.ApiKeysServiceService, apiKeysHandlers(apiKeys))
-    .addService(pb.OAuthClientsServiceService, oauthClientsHandlers(oauth));
-  const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);
-  const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.GRPC_HOST);
-  return {
-    grpcPort,
-    metricsPort: metrics.port,
-    async stop() {
-      await server.drain();
-      await Promise.all([db.end(), store.close(), metrics.close()]);
+    register: (server) => {
+      server
+        .addService(pb.UsersServiceService, usersHandlers(accounts))
+        .addService(pb.AuthServiceService, authHandlers({ ...sessions, ...oauth, jwks: signingKeys.map((k) => k.publicJwk) }))
+        .addService(pb.ApiKeysServiceService, apiKeysHandlers(apiKeys))
+        .addService(pb.OAuthClientsServiceService, oauthClientsHandlers(oauth));
     },
-  };
+    close: async () => {
+      await Promise.all([db.end(), store.close()]);
+    },
+  });
 }
 
 if (require.main === module) runMain('users', loadUsersConfig, startUsersService);
