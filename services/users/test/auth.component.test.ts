@@ -172,6 +172,16 @@ describe('users: login, refresh tokens, API keys, OAuth clients (real gRPC, Post
     await expect(register('new@example.com')).resolves.toBeDefined();
   });
 
+  test('when an email change crashed after claiming the new address, then that address can still be registered', async () => {
+    const user = await register('halfway@example.com');
+    // What a crash between "claim the new email" and "move the user" leaves behind.
+    const sql = postgres(db.primaryUrl, { max: 1 });
+    await sql`insert into user_emails (email, user_id) values ('orphaned@example.com', ${user.id.slice(4)})`;
+    await sql.end();
+    await expect(register('orphaned@example.com')).resolves.toMatchObject({ email: 'orphaned@example.com' });
+    expect((await accounts.getUser({ id: user.id })).user!.email).toBe('halfway@example.com');
+  });
+
   test('when every table is dumped, then no password, refresh token, API key or client secret is in it in plaintext', async () => {
     const password = 'plaintext password that must not be stored';
     const user = await register('dumped@example.com', password);

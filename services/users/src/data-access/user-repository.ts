@@ -54,7 +54,12 @@ export function userRepository(db: ShardedDb, cache: Cache<User>): UserRepositor
       return db.forShard(user.shard).write(async (tx) => {
         const [id] = await tx<{ id: string }[]>`select tessera_next_id(${user.shard})::text as id`;
         const claimed = await tx`insert into user_emails (email, user_id) values (${user.email}, ${id!.id}) on conflict (email) do nothing`;
-        if (claimed.count === 0) return undefined;
+        if (claimed.count === 0) {
+          // Taken, unless the claim is left over from an email change that crashed half way.
+          const [holder] = await tx<{ user_id: string }[]>`select user_id::text from user_emails where email = ${user.email} for update`;
+          if (holder && (await stillOwns(holder.user_id, user.email, deadline))) return undefined;
+          await tx`update user_emails set user_id = ${id!.id} where email = ${user.email}`;
+        }
         const rows = await tx<UserRow[]>`
           insert into users (id, email, display_name, password_hash, role)
           values (${id!.id}, ${user.email}, ${user.displayName}, ${user.passwordHash}, ${user.role})
