@@ -1,5 +1,5 @@
 export { migrate, type MigrationResult } from './migrate';
-export { ShardedDb } from './sharded-db';
+export { ShardedDb, migrateClusters } from './sharded-db';
 export { ClusterDb, DEFAULT_POOL_OPTIONS, type PoolOptions, type ReadOptions, type WriteOptions, type WriteResult, type ReadResult } from './cluster';
 export { ShardMap, shardMapSchema, clusterSchema, type ShardMapConfig, type ClusterConfig } from './shard-map';
 export { composeId, decomposeId, shardOfId, formatId, parseId, ID_PREFIXES, ID_EPOCH_MS, MAX_LOGICAL_SHARDS, type IdKind, type IdParts } from './ids';

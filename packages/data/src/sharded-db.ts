@@ -1,4 +1,4 @@
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { ClusterDb, DEFAULT_POOL_OPTIONS, type PoolOptions } from './cluster';
 import { dataMetrics } from './data-metrics';
 import { shardOfId } from './ids';
@@ -58,5 +58,18 @@ export class ShardedDb {
 
   async end(): Promise<void> {
     await Promise.all(this.clusters.map((c) => c.end()));
+  }
+}
+
+/**
+ * Connects, applies a service's migrations to every cluster, and disconnects:
+ * what `node main.js migrate` (the Helm hook Job) and the local runner call.
+ */
+export async function migrateClusters(config: { clusters: ClusterConfig[]; shardMap: ShardMap }, dir: string, platformSql: readonly string[] = []): Promise<Record<string, MigrationResult>> {
+  const db = await ShardedDb.connect({ ...config, registry: new Registry() });
+  try {
+    return await db.migrateAll(dir, platformSql);
+  } finally {
+    await db.end();
   }
 }

@@ -25,12 +25,14 @@ export interface RunningService {
 
 /**
  * The process entry point shared by every service's main.ts: load config (a
- * bad variable is one clear line and exit 1), start, and drain on SIGTERM.
+ * bad variable is one clear line and exit 1), start, and drain on SIGTERM; or,
+ * with the argument `migrate`, apply the migrations and exit.
  */
 export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS: number }>(
   name: string,
   loadConfig: () => C,
   start: (config: C, logger: Logger) => Promise<RunningService>,
+  migrate?: (config: C) => Promise<unknown>,
 ): void {
   let config: C;
   try {
@@ -40,6 +42,23 @@ export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; S
     process.exit(1);
   }
   const logger = createLogger({ service: name, level: config.LOG_LEVEL });
+  if (process.argv[2] === 'migrate') {
+    // `node main.js migrate`: apply migrations to every cluster and exit (the Kubernetes migration Job).
+    if (!migrate) throw new Error(`${name} has no migrations`);
+    migrate(config).then(
+      (result) => {
+        logger.info({ migrations: result }, 'migrations applied');
+        logger.flush?.();
+        setTimeout(() => process.exit(0), 100);
+      },
+      (error: unknown) => {
+        logger.fatal({ err: error }, 'migrations failed');
+        logger.flush?.();
+        setTimeout(() => process.exit(1), 100);
+      },
+    );
+    return;
+  }
   start(config, logger).then(
     (service) => onShutdown(logger, () => service.stop(), config.DRAIN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 5_000),
     (error: unknown) => {

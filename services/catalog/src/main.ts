@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Cache, createStore } from '@tessera/cache';
 import { catalog as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
-import { loadDataConfig, ShardedDb } from '@tessera/data';
+import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
 import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
@@ -38,4 +38,4 @@ export async function startCatalogService(config: CatalogConfig, logger: Logger 
   });
 }
 
-if (require.main === module) runMain('catalog', loadCatalogConfig, startCatalogService);
+if (require.main === module) runMain('catalog', loadCatalogConfig, startCatalogService, (config) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, []));

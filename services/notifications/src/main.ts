@@ -1,7 +1,7 @@
 import { promises as dns } from 'node:dns';
 import path from 'node:path';
 import { events as eventsPb, notifications as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
-import { loadDataConfig, ShardedDb } from '@tessera/data';
+import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
 import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
@@ -49,4 +49,4 @@ export async function startNotificationsService(config: NotificationsConfig, log
   });
 }
 
-if (require.main === module) runMain('notifications', loadNotificationsConfig, startNotificationsService);
+if (require.main === module) runMain('notifications', loadNotificationsConfig, startNotificationsService, (config) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, [INBOX_SQL]));

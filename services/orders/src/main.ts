@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { orders as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
-import { loadDataConfig, ShardedDb } from '@tessera/data';
+import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
 import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
@@ -77,4 +77,4 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger = 
   });
 }
 
-if (require.main === module) runMain('orders', loadOrdersConfig, startOrdersService);
+if (require.main === module) runMain('orders', loadOrdersConfig, startOrdersService, (config) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, [OUTBOX_SQL]));

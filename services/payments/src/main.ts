@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { payments as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
-import { loadDataConfig, ShardedDb } from '@tessera/data';
+import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
 import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
@@ -50,4 +50,4 @@ export async function startPaymentsService(config: PaymentsConfig, logger: Logge
   });
 }
 
-if (require.main === module) runMain('payments', loadPaymentsConfig, startPaymentsService);
+if (require.main === module) runMain('payments', loadPaymentsConfig, startPaymentsService, (config) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, [OUTBOX_SQL]));

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { generateSigningKey, loadSigningKeys } from '@tessera/auth';
 import { Cache, createStore } from '@tessera/cache';
 import { protoFiles, PROTO_ROOT, users as pb } from '@tessera/contracts';
-import { formatId, loadDataConfig, ShardedDb } from '@tessera/data';
+import { formatId, loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
 import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
@@ -74,4 +74,4 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
   });
 }
 
-if (require.main === module) runMain('users', loadUsersConfig, startUsersService);
+if (require.main === module) runMain('users', loadUsersConfig, startUsersService, (config) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, []));
