@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1.7
+# One image recipe for every service: `docker build --build-arg SERVICE=users .`
+# (skaffold passes SERVICE per artifact).
+
+ARG NODE_IMAGE=node:20.19-bookworm-slim
+
+# --- build: install everything, bundle one service, then drop dev dependencies
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY . .
+RUN npm ci --no-audit --no-fund
+ARG SERVICE
+RUN test -n "${SERVICE}" && test -d "services/${SERVICE}" || (echo "set --build-arg SERVICE=<users|catalog|orders|payments|notifications>" && exit 1)
+RUN npm run build -- "${SERVICE}" && npm prune --omit=dev --no-audit --no-fund
+
+# --- runtime: production dependencies, the bundle, its migrations and the protos (for reflection)
+FROM ${NODE_IMAGE} AS runtime
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tini \
+ && rm -rf /var/lib/apt/lists/*
+ARG SERVICE
+ENV NODE_ENV=production \
+    SERVICE=${SERVICE}
+WORKDIR /app
+COPY --from=build /src/node_modules ./node_modules
+COPY --from=build /src/proto ./proto
+COPY --from=build /src/services/${SERVICE}/dist ./services/${SERVICE}/dist
+COPY --from=build /src/services/${SERVICE}/migrations ./services/${SERVICE}/migrations
+# The bundle resolves proto/ and migrations/ from its own real path, so a stable entry link is safe.
+RUN ln -s "/app/services/${SERVICE}/dist/main.js" /app/main.js
+# The image's `node` user (uid 1000); nothing is written to the root filesystem, so it can be read-only.
+USER 1000:1000
+EXPOSE 50051 9464
+# tini reaps zombies and forwards SIGTERM, so the service drains on pod shutdown.
+ENTRYPOINT ["/usr/bin/tini", "--", "node", "--enable-source-maps", "/app/main.js"]
