@@ -1,0 +1,116 @@
+{{/* Names and labels shared by every template. */}}
+
+{{- define "tessera.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 40 | trimSuffix "-" -}}
+{{- else -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "tessera.labels" -}}
+app.kubernetes.io/part-of: tessera
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{/* Selector labels of one component (a service, the edge, redis, ...). Call with (dict "root" $ "name" "users"). */}}
+{{- define "tessera.selectorLabels" -}}
+app.kubernetes.io/name: {{ .name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+{{- end -}}
+
+{{- define "tessera.componentLabels" -}}
+{{ include "tessera.labels" .root }}
+app.kubernetes.io/name: {{ .name }}
+app.kubernetes.io/component: {{ .component | default "service" }}
+{{- end -}}
+
+{{/* Object name of a component: <release>-<name>. */}}
+{{- define "tessera.name" -}}
+{{- printf "%s-%s" (include "tessera.fullname" .root) .name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Image reference: repository and tag from values, never hard-coded. */}}
+{{- define "tessera.image" -}}
+{{- $tag := .image.tag | default .root.Values.image.tag | default .root.Chart.AppVersion -}}
+{{- if .image.repository -}}
+{{- printf "%s:%s" .image.repository $tag -}}
+{{- else -}}
+{{- printf "%s/tessera-%s:%s" .root.Values.image.registry .name $tag -}}
+{{- end -}}
+{{- end -}}
+
+{{/* CloudNativePG cluster name of a physical shard or of the catalog. */}}
+{{- define "tessera.pgCluster" -}}
+{{- printf "%s-pg-%s" (include "tessera.fullname" .root) .cluster | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Which clusters a service's database lives on: the catalog cluster, or every shard. */}}
+{{- define "tessera.clustersOf" -}}
+{{- if eq .name "catalog" -}}catalog{{- else -}}{{ join "," .root.Values.postgres.shards }}{{- end -}}
+{{- end -}}
+
+{{/* DATABASE_CLUSTERS JSON for a service: one entry per cluster, primary via -rw, replicas via -ro (or the Poolers). */}}
+{{- define "tessera.databaseClusters" -}}
+{{- $root := .root -}}
+{{- $svc := .name -}}
+{{- $entries := list -}}
+{{- range $cluster := splitList "," (include "tessera.clustersOf" .) -}}
+{{- $pg := include "tessera.pgCluster" (dict "root" $root "cluster" $cluster) -}}
+{{- $rw := ternary (printf "%s-pooler-rw" $pg) (printf "%s-rw" $pg) (eq $root.Values.postgres.connectVia "pooler") -}}
+{{- $ro := ternary (printf "%s-pooler-ro" $pg) (printf "%s-ro" $pg) (eq $root.Values.postgres.connectVia "pooler") -}}
+{{- $url := printf "postgres://%s:$(DB_PASSWORD)@%s:5432/%s" $svc $rw $svc -}}
+{{- $roUrl := printf "postgres://%s:$(DB_PASSWORD)@%s:5432/%s" $svc $ro $svc -}}
+{{- $replicas := ternary (list $roUrl) (list) (gt (int $root.Values.postgres.instances) 1) -}}
+{{- $entries = append $entries (dict "name" $cluster "primary" $url "replicas" $replicas) -}}
+{{- end -}}
+{{- toJson $entries -}}
+{{- end -}}
+
+{{/* The shard map: logical shards split evenly over the shard clusters, in order. */}}
+{{- define "tessera.shardMap" -}}
+{{- $n := int .Values.postgres.logicalShards -}}
+{{- $shards := .Values.postgres.shards -}}
+{{- $per := div (add $n (sub (len $shards) 1)) (len $shards) -}}
+{{- $ranges := list -}}
+{{- range $i, $s := $shards -}}
+{{- $from := mul $i $per -}}
+{{- $to := min (sub (mul (add $i 1) $per) 1) (sub $n 1) -}}
+{{- $ranges = append $ranges (dict "from" $from "to" $to "cluster" $s) -}}
+{{- end -}}
+{{- toJson (dict "logicalShards" $n "ranges" $ranges) -}}
+{{- end -}}
+
+{{/* Redis Cluster startup nodes for ioredis. */}}
+{{- define "tessera.redisUrl" -}}
+{{- $name := include "tessera.name" (dict "root" . "name" "redis") -}}
+{{- $nodes := list -}}
+{{- range $i := until (int .Values.redis.nodes) -}}
+{{- $nodes = append $nodes (printf "%s-%d.%s:6379" $name $i $name) -}}
+{{- end -}}
+{{- printf "redis-cluster://%s" (join "," $nodes) -}}
+{{- end -}}
+
+{{/* Restricted securityContext for every container. */}}
+{{- define "tessera.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+runAsUser: 1000
+runAsGroup: 1000
+capabilities:
+  drop: ["ALL"]
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "tessera.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 1000
+runAsGroup: 1000
+fsGroup: 1000
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}

@@ -1,0 +1,66 @@
+{{/* Environment of one service container. Call with (dict "root" $ "name" "orders" "cfg" $cfg). */}}
+{{- define "tessera.serviceEnv" -}}
+{{- $root := .root -}}
+{{- $fullname := include "tessera.fullname" $root -}}
+- name: GRPC_PORT
+  value: {{ .cfg.port | quote }}
+- name: METRICS_PORT
+  value: {{ $root.Values.metricsPort | quote }}
+- name: LOG_LEVEL
+  value: {{ $root.Values.logLevel | quote }}
+- name: DRAIN_DELAY_MS
+  value: {{ mul $root.Values.drainDelaySeconds 1000 | quote }}
+- name: DB_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tessera.name" (dict "root" $root "name" (printf "db-%s" .name)) }}
+      key: password
+- name: DATABASE_CLUSTERS
+  value: {{ include "tessera.databaseClusters" . | quote }}
+{{- if ne .name "catalog" }}
+- name: SHARD_MAP_FILE
+  value: /etc/tessera/shard-map.json
+{{- end }}
+{{- if has .name (list "users" "catalog") }}
+- name: REDIS_URL
+  value: {{ ternary (include "tessera.redisUrl" $root) "memory://" $root.Values.redis.enabled | quote }}
+{{- end }}
+{{- if eq .name "users" }}
+- name: JWT_ISSUER
+  value: {{ $root.Values.auth.issuer | quote }}
+- name: JWT_AUDIENCE
+  value: {{ $root.Values.auth.audience | quote }}
+- name: JWT_SIGNING_KEYS
+  valueFrom:
+    secretKeyRef:
+      name: {{ $root.Values.auth.existingSigningKeysSecret | default (include "tessera.name" (dict "root" $root "name" "jwt")) }}
+      key: signing-keys
+- name: ADMIN_EMAIL
+  value: {{ $root.Values.auth.adminEmail | quote }}
+- name: ADMIN_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $root.Values.auth.existingAdminSecret | default (include "tessera.name" (dict "root" $root "name" "admin")) }}
+      key: password
+{{- end }}
+{{- if eq .name "orders" }}
+- name: CATALOG_TARGET
+  value: {{ printf "dns:///%s-catalog:%v" $fullname $root.Values.services.catalog.port | quote }}
+- name: PAYMENTS_TARGET
+  value: {{ printf "dns:///%s-payments:%v" $fullname $root.Values.services.payments.port | quote }}
+{{- end }}
+{{- if has .name (list "orders" "payments") }}
+- name: EVENT_SUBSCRIBERS
+  value: {{ printf "dns:///%s-notifications:%v=%s" $fullname $root.Values.services.notifications.port (ternary "order." "payment.refunded" (eq .name "orders")) | quote }}
+{{- end }}
+{{- if eq .name "notifications" }}
+- name: WEBHOOKS_ALLOW_HTTP
+  value: {{ $root.Values.webhooks.allowHttp | quote }}
+- name: WEBHOOKS_ALLOW_PRIVATE
+  value: {{ $root.Values.webhooks.allowPrivate | quote }}
+{{- end }}
+{{- range $k, $v := .cfg.env }}
+- name: {{ $k }}
+  value: {{ $v | quote }}
+{{- end }}
+{{- end -}}
