@@ -49,15 +49,18 @@ export async function scatterGather<T>(
   clusters: readonly ClusterDb[],
   query: (sql: Sql, after: ListCursor | undefined, limit: number) => Promise<T[]>,
   key: (row: T) => ListCursor,
-  options: { limit: number; cursor?: string; read?: ReadOptions },
+  options: { limit: number; cursor?: string; offset?: number; read?: ReadOptions },
 ): Promise<Page<T>> {
   const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+  // Offsets (the v1 API's paging) are served by over-fetching: each cluster's
+  // first offset + limit rows hold the page. Capped, since deep offsets cost that much.
+  const offset = after ? 0 : Math.min(Math.max(0, options.offset ?? 0), 10_000);
   // One extra row tells whether anything is left after this page.
-  const perCluster = await Promise.all(clusters.map((c) => c.read((sql) => query(sql, after, options.limit + 1), options.read)));
+  const perCluster = await Promise.all(clusters.map((c) => c.read((sql) => query(sql, after, offset + options.limit + 1), options.read)));
   const merged = perCluster.flat().sort((a, b) => compareDesc(key(a), key(b)));
-  const items = merged.slice(0, options.limit);
+  const items = merged.slice(offset, offset + options.limit);
   const last = items[items.length - 1];
-  return merged.length > options.limit && last ? { items, nextCursor: encodeCursor(key(last)) } : { items };
+  return merged.length > offset + options.limit && last ? { items, nextCursor: encodeCursor(key(last)) } : { items };
 }
 
 function compareDesc(a: ListCursor, b: ListCursor): number {

@@ -86,9 +86,9 @@ export function productRepository(db: ClusterDb, cache: Cache<Product>): Product
           sql<(ProductRow & { micros: string })[]>`
             select id::text, name, description, price_minor::text, currency, stock, created_at, updated_at, ${micros(sql)} as micros
             from products where ${where(sql)} and ${olderThan(sql, after)}
-            order by created_at desc, id desc limit ${limit} offset ${pageToken ? 0 : offset}`,
+            order by created_at desc, id desc limit ${limit}`,
         (row) => ({ createdAtMicros: BigInt(row.micros), id: BigInt(row.id) }),
-        { limit: pageSize, ...(pageToken ? { cursor: pageToken } : {}), read: { deadline } },
+        { limit: pageSize, offset, ...(pageToken ? { cursor: pageToken } : {}), read: { deadline } },
       );
       return { products: page.items.map(toProduct), nextPageToken: page.nextCursor ?? '' };
     },

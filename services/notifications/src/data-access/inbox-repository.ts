@@ -54,9 +54,9 @@ export function inboxRepository(db: ShardedDb, onDeliveriesQueued: (cluster: str
         (sql, after, limit) => sql<(NotificationRow & { micros: string })[]>`
           select id::text, user_id::text, type, title, body, subject_id, created_at, read_at, ${micros(sql)} as micros
           from notifications where user_id = ${userId} ${unreadOnly ? sql`and read_at is null` : sql``} and ${olderThan(sql, after)}
-          order by created_at desc, id desc limit ${limit} offset ${pageToken ? 0 : offset}`,
+          order by created_at desc, id desc limit ${limit}`,
         (row) => ({ createdAtMicros: BigInt(row.micros), id: BigInt(row.id) }),
-        { limit: pageSize, ...(pageToken ? { cursor: pageToken } : {}), read: { deadline } },
+        { limit: pageSize, offset, ...(pageToken ? { cursor: pageToken } : {}), read: { deadline } },
       );
       return { notifications: page.items.map(toNotification), nextPageToken: page.nextCursor ?? '' };
     },

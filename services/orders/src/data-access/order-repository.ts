@@ -102,9 +102,9 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
         (sql, after, limit) => sql<(OrderRow & { micros: string })[]>`
           select id::text, user_id::text, status, items, priced, total_minor::text, currency, payment_method, payment_id, failure_reason, created_at, updated_at, ${micros(sql)} as micros
           from orders where user_id = ${userId} and ${olderThan(sql, after)}
-          order by created_at desc, id desc limit ${limit} offset ${page.token ? 0 : page.offset}`,
+          order by created_at desc, id desc limit ${limit}`,
         (row) => ({ createdAtMicros: BigInt(row.micros), id: BigInt(row.id) }),
-        { limit: page.size, ...(page.token ? { cursor: page.token } : {}), read: { tokens: parseTokens(tokens), deadline } },
+        { limit: page.size, offset: page.offset, ...(page.token ? { cursor: page.token } : {}), read: { tokens: parseTokens(tokens), deadline } },
       );
       return { orders: result.items.map(toOrder), nextPageToken: result.nextCursor ?? '' };
     },

@@ -139,7 +139,7 @@ export function userRepository(db: ShardedDb, cache: Cache<User>): UserRepositor
       return { value: result.value !== undefined, token: result.token };
     },
 
-    async list(pageSize: number, pageToken: string, deadline: number) {
+    async list(pageSize: number, pageToken: string, offset: number, deadline: number) {
       const page = await scatterGather(
         db.clusters,
         (sql, after, limit) => sql<(UserRow & { micros: string })[]>`
@@ -147,7 +147,7 @@ export function userRepository(db: ShardedDb, cache: Cache<User>): UserRepositor
           from users where deleted_at is null and ${olderThan(sql, after)}
           order by created_at desc, id desc limit ${limit}`,
         (row) => ({ createdAtMicros: BigInt(row.micros), id: BigInt(row.id) }),
-        { limit: pageSize, ...(pageToken ? { cursor: pageToken } : {}), read: { deadline } },
+        { limit: pageSize, offset, ...(pageToken ? { cursor: pageToken } : {}), read: { deadline } },
       );
       return { users: page.items.map(toUser), nextPageToken: page.nextCursor ?? '' };
     },

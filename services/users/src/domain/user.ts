@@ -48,7 +48,7 @@ export interface UserRepository {
   changeEmail(id: string, email: string, deadline: number): Promise<Written<User | undefined> | 'taken'>;
   setRole(id: string, role: Role, deadline: number): Promise<void>;
   softDelete(id: string, deadline: number): Promise<Written<boolean>>;
-  list(pageSize: number, pageToken: string, deadline: number): Promise<{ users: User[]; nextPageToken: string }>;
+  list(pageSize: number, pageToken: string, offset: number, deadline: number): Promise<{ users: User[]; nextPageToken: string }>;
 }
 
 export interface PasswordHasher {

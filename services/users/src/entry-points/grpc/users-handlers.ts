@@ -26,7 +26,7 @@ export function usersHandlers(deps: accounts.AccountsDeps): AsyncServiceImpl<pb.
     },
     listUsers: async (req, ctx) => {
       const size = Math.min(Math.max(req.page?.pageSize || 20, 1), 100);
-      const page = await deps.users.list(size, req.page?.pageToken ?? '', ctx.deadline);
+      const page = await deps.users.list(size, req.page?.pageToken ?? '', Math.max(0, req.page?.offset ?? 0), ctx.deadline);
       return { users: page.users.map(userToPb), page: { nextPageToken: page.nextPageToken } };
     },
   };

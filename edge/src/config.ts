@@ -1,0 +1,59 @@
+import { env, loadConfig } from '@tessera/config';
+import { z } from 'zod';
+
+/** Everything the edge reads from its environment, validated once at start. */
+export const edgeConfigShape = {
+  HOST: env.host('0.0.0.0'),
+  PORT: env.port(8080),
+  METRICS_PORT: env.port(9464),
+  LOG_LEVEL: env.logLevel(),
+  USERS_TARGET: z.string().min(1).default('users:50051'),
+  CATALOG_TARGET: z.string().min(1).default('catalog:50052'),
+  ORDERS_TARGET: z.string().min(1).default('orders:50053'),
+  PAYMENTS_TARGET: z.string().min(1).default('payments:50054'),
+  NOTIFICATIONS_TARGET: z.string().min(1).default('notifications:50055'),
+  /** `redis://…`, `redis-cluster://h1:p1,…` (shared by every edge replica), or `memory://` (per process). */
+  REDIS_URL: z.string().default('memory://'),
+  REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(5).default(100),
+  JWT_ISSUER: z.string().url().default('https://tessera.local'),
+  JWT_AUDIENCE: z.string().min(1).default('tessera-api'),
+  /**
+   * Which proxies' X-Forwarded-For to believe (Express `trust proxy`): "false"
+   * (no proxy; the socket address is the client), a hop count, or address
+   * ranges such as "uniquelocal" for an ingress controller on the pod network.
+   */
+  TRUST_PROXY: z.string().default('false'),
+  /** Requests per minute: anonymous (per IP), signed-in users, API keys and OAuth clients (per principal), login and registration (per IP). */
+  RATE_LIMIT_ANONYMOUS: z.coerce.number().int().min(1).default(100),
+  RATE_LIMIT_USER: z.coerce.number().int().min(1).default(1_000),
+  RATE_LIMIT_API_KEY: z.coerce.number().int().min(1).default(600),
+  RATE_LIMIT_AUTH: z.coerce.number().int().min(1).default(20),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /** Redis key prefix of the counters (edges that must share quotas share it). */
+  RATE_LIMIT_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/).default('edge:rl:'),
+  /** Time budget of one request, shared by its gRPC calls. */
+  REQUEST_BUDGET_MS: z.coerce.number().int().min(100).default(10_000),
+  /** How long the edge remembers a principal's latest write token (read-your-writes without the header). */
+  CONSISTENCY_MEMORY_MS: z.coerce.number().int().min(0).default(5_000),
+  BODY_LIMIT: z.string().default('1mb'),
+  /** Comma-separated allowed CORS origins; empty: no cross-origin access. */
+  CORS_ORIGINS: z.string().default(''),
+  /** Sunset date announced for /api/v1 (HTTP date). */
+  V1_SUNSET: z.string().default('Wed, 30 Jun 2027 00:00:00 GMT'),
+  DRAIN_DELAY_MS: env.milliseconds(5_000),
+  SHUTDOWN_TIMEOUT_MS: env.milliseconds(25_000),
+};
+
+export type EdgeConfig = ReturnType<typeof loadEdgeConfig>;
+
+export function loadEdgeConfig(source: Record<string, string | undefined> = process.env) {
+  return loadConfig(edgeConfigShape, source);
+}
+
+/** "false" → false, "2" → 2, anything else is a proxy-addr list. */
+export function trustProxySetting(value: string): boolean | number | string {
+  if (value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}

@@ -1,0 +1,101 @@
+import type { Response } from 'express';
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { AppError, codeName } from '@tessera/errors';
+import { MetadataKeys } from '@tessera/grpc-kit';
+import type { Logger } from '@tessera/logging';
+
+/** gRPC status → HTTP status, by the google.rpc table (anything not listed is a 500). */
+export const HTTP_STATUS_BY_GRPC: Record<number, number> = {
+  [GrpcStatus.OK]: 200,
+  [GrpcStatus.INVALID_ARGUMENT]: 400,
+  [GrpcStatus.OUT_OF_RANGE]: 400,
+  [GrpcStatus.FAILED_PRECONDITION]: 400,
+  [GrpcStatus.UNAUTHENTICATED]: 401,
+  [GrpcStatus.PERMISSION_DENIED]: 403,
+  [GrpcStatus.NOT_FOUND]: 404,
+  [GrpcStatus.ALREADY_EXISTS]: 409,
+  [GrpcStatus.ABORTED]: 409,
+  [GrpcStatus.RESOURCE_EXHAUSTED]: 429,
+  [GrpcStatus.CANCELLED]: 499,
+  [GrpcStatus.UNIMPLEMENTED]: 501,
+  [GrpcStatus.UNAVAILABLE]: 503,
+  [GrpcStatus.DEADLINE_EXCEEDED]: 504,
+};
+
+export interface Violation {
+  /** JSON pointer into the request (RFC 6901), e.g. "/items/0/quantity". */
+  pointer: string;
+  detail: string;
+}
+
+/** The one error type of the edge: becomes an RFC 9457 problem. */
+export class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors: Violation[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail ?? title);
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
+  413: 'Content Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Content', 428: 'Precondition Required', 429: 'Too Many Requests',
+  499: 'Client Closed Request', 500: 'Internal Server Error', 501: 'Not Implemented', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+};
+
+export function problem(status: number, detail?: string, errors: Violation[] = [], headers: Record<string, string> = {}): HttpProblem {
+  return new HttpProblem(status, TITLES[status] ?? 'Error', detail, errors, headers);
+}
+
+function isServiceError(error: unknown): error is ServiceError {
+  return typeof error === 'object' && error !== null && typeof (error as ServiceError).code === 'number' && 'metadata' in error;
+}
+
+/**
+ * Any error → a problem. gRPC errors keep their message (services only put
+ * caller-safe text there) and field violations; anything unknown is a 500 with
+ * nothing internal in it, logged in full.
+ */
+export function toProblem(error: unknown, logger: Logger): HttpProblem {
+  if (error instanceof HttpProblem) return error;
+  if (isServiceError(error)) {
+    const status = HTTP_STATUS_BY_GRPC[error.code] ?? 500;
+    if (status === 500) {
+      logger.error({ err: error, grpcCode: codeName(error.code) }, 'upstream error');
+      return problem(500, 'internal error');
+    }
+    const raw = error.metadata?.get(MetadataKeys.fieldViolations)[0];
+    const violations = raw ? (JSON.parse(String(raw)) as { field: string; description: string }[]).map((v) => ({ pointer: v.field, detail: v.description })) : [];
+    // Client errors keep the service's caller-safe message; server-side ones get a fixed text.
+    const fixed: Record<number, string> = { 499: 'the request was cancelled', 501: 'not implemented', 503: 'a dependency is unavailable; retry shortly', 504: 'the request ran out of time' };
+    const detail = fixed[status] ?? error.details;
+    return problem(status, detail, violations, status === 503 ? { 'Retry-After': '1' } : {});
+  }
+  if (error instanceof AppError) return problem(HTTP_STATUS_BY_GRPC[error.code] ?? 500, error.message, error.violations.map((v) => ({ pointer: v.field, detail: v.description })));
+  // body-parser's errors carry a status and a type.
+  const bodyError = error as { status?: number; type?: string };
+  if (bodyError?.type === 'entity.too.large') return problem(413, 'request body too large');
+  if (bodyError?.type === 'entity.parse.failed') return problem(400, 'request body is not valid JSON');
+  if (bodyError?.type === 'encoding.unsupported' || bodyError?.type === 'charset.unsupported') return problem(415, 'unsupported request encoding');
+  if (typeof bodyError?.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) return problem(bodyError.status, 'bad request');
+  logger.error({ err: error }, 'unhandled error');
+  return problem(500, 'internal error');
+}
+
+export function sendProblem(res: Response, p: HttpProblem, requestId: string): void {
+  for (const [k, v] of Object.entries(p.headers)) res.setHeader(k, v);
+  res.status(p.status).type('application/problem+json').send(
+    JSON.stringify({
+      type: `https://tessera.dev/problems/${p.status}`,
+      title: p.title,
+      status: p.status,
+      ...(p.detail ? { detail: p.detail } : {}),
+      ...(p.errors.length ? { errors: p.errors } : {}),
+      request_id: requestId,
+    }),
+  );
+}

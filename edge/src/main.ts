@@ -1,0 +1,89 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { redisConnection } from '@tessera/cache';
+import { onShutdown, type RunningService } from '@tessera/grpc-kit';
+import { ConfigError } from '@tessera/config';
+import { createLogger, type Logger } from '@tessera/logging';
+import { createRegistry, startMetricsServer } from '@tessera/metrics';
+import { createApp } from './app';
+import { Authenticator } from './auth/authenticator';
+import { createClients } from './clients';
+import { loadEdgeConfig, type EdgeConfig } from './config';
+
+export interface RunningEdge extends Omit<RunningService, 'grpcPort'> {
+  port: number;
+}
+
+/** Composes the edge and listens; tests call this with port 0. */
+export async function startEdge(config: EdgeConfig, logger: Logger = createLogger({ service: 'edge', level: config.LOG_LEVEL })): Promise<RunningEdge> {
+  const registry = createRegistry();
+  const clients = createClients(config, registry);
+  const redis = config.REDIS_URL === 'memory://' ? undefined : redisConnection(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS);
+  redis?.on('error', () => undefined);
+  if (!redis) logger.warn('REDIS_URL is memory://: rate limits and remembered write tokens are per process');
+  const authenticator = new Authenticator(clients, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+
+  let draining = false;
+  let readyUntil = 0;
+  const ready = async () => {
+    if (draining) return false;
+    if (Date.now() < readyUntil) return true;
+    // Cheap calls that prove users and catalog answer; remembered for a second.
+    await Promise.all([clients.auth.getJwks({}, { deadlineMs: 1_000 }), clients.catalog.listProducts({ query: '', page: { pageSize: 1, pageToken: '', offset: 0 } }, { deadlineMs: 1_000 })]);
+    readyUntil = Date.now() + 1_000;
+    return true;
+  };
+
+  const { app } = createApp({ config, logger, registry, clients, authenticator, redis, ready });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
+    s.once('error', reject);
+  });
+  // Longer than the ingress's idle timeout, so the proxy closes idle connections first.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.HOST);
+  const port = (server.address() as AddressInfo).port;
+  logger.info({ port }, 'edge listening');
+  return {
+    port,
+    metricsPort: metrics.port,
+    async stop() {
+      // Drain: /readyz fails first so the load balancer stops sending, then in-flight requests finish.
+      draining = true;
+      if (config.DRAIN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.DRAIN_DELAY_MS));
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.closeAllConnections();
+          resolve();
+        }, config.SHUTDOWN_TIMEOUT_MS);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      clients.close();
+      redis?.disconnect();
+      await metrics.close();
+    },
+  };
+}
+
+if (require.main === module) {
+  let config: EdgeConfig;
+  try {
+    config = loadEdgeConfig();
+  } catch (error) {
+    process.stderr.write(`edge: ${error instanceof ConfigError ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger({ service: 'edge', level: config.LOG_LEVEL });
+  startEdge(config, logger).then(
+    (edge) => onShutdown(logger, () => edge.stop(), config.DRAIN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 5_000),
+    (error: unknown) => {
+      logger.fatal({ err: error }, 'failed to start');
+      setTimeout(() => process.exit(1), 100);
+    },
+  );
+}

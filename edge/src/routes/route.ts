@@ -1,0 +1,60 @@
+import type { CallOptions } from '@tessera/grpc-kit';
+import type { z } from 'zod';
+import type { Principal } from '../auth/principal';
+import type { Clients } from '../clients';
+import type { Presenter } from './presenter';
+
+export type Version = 'v1' | 'v2';
+
+/** Who may call a route: anyone, a signed-in user (or key/client with the scopes), or an admin. */
+export type Access = 'public' | 'user' | 'admin';
+
+export interface RouteContext<P, Q, B> {
+  version: Version;
+  params: P;
+  query: Q;
+  body: B;
+  principal: Principal | undefined;
+  clients: Clients;
+  fmt: Presenter;
+  /** Options for a gRPC call on behalf of this request: deadline from the request budget, request id, trace, consistency tokens. */
+  call(): CallOptions;
+  idempotencyKey: string | undefined;
+  /** The calling user's prefixed id (401/403 if the principal is not a user). */
+  userId(): string;
+}
+
+export interface RouteResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Route<P = any, Q = any, B = any> {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  /** Express path relative to the version prefix, e.g. "/orders/:id". */
+  path: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  /** Scopes an API key or OAuth client needs; user sessions are bounded by their role instead. */
+  scopes: string[];
+  /** OAuth clients (no user) may call it. */
+  allowClients?: boolean;
+  /** Only a person's own session, not a key or client (e.g. creating API keys). */
+  sessionOnly?: boolean;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** POST that must carry an Idempotency-Key. */
+  idempotent?: boolean;
+  /** Stricter per-IP limit (login, registration). */
+  authLimited?: boolean;
+  /** Documented success status. */
+  success: number;
+  handle(ctx: RouteContext<P, Q, B>): Promise<RouteResult>;
+}
+
+export function route<P, Q, B>(r: Route<P, Q, B>): Route<P, Q, B> {
+  return r;
+}

@@ -1,0 +1,249 @@
+import { createHmac, generateKeyPairSync } from 'node:crypto';
+import nodeHttp from 'node:http';
+import { SignJWT } from 'jose';
+import { loadSigningKeys } from '@tessera/auth';
+import { ADMIN, http, ISSUER, SIGNING_KEYS, startStack, type Reply, type Stack } from './fixtures/stack';
+
+const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
+let seq = 0;
+const unique = (name: string) => `${name}-${Date.now()}-${seq++}@edge.test`;
+
+describe('the REST edge over the real services', () => {
+  let stack: Stack;
+  let base: string;
+  let adminToken: string;
+
+  beforeAll(async () => {
+    stack = await startStack({ edgeEnv: { RATE_LIMIT_AUTH: '10000', RATE_LIMIT_ANONYMOUS: '10000', RATE_LIMIT_PREFIX: `edge-main-${Date.now()}:` } });
+    base = stack.url();
+    adminToken = (await http(base, 'POST', '/api/v2/auth/login', { body: ADMIN })).body.access_token;
+  }, 60_000);
+
+  afterAll(() => stack.stop());
+
+  async function signUp(): Promise<{ id: string; token: string; email: string }> {
+    const email = unique('user');
+    const created = await http(base, 'POST', '/api/v2/users', { body: { email, password: 'correct horse battery staple', display_name: 'Someone' } });
+    expect(created.status).toBe(201);
+    const login = await http(base, 'POST', '/api/v2/auth/login', { body: { email, password: 'correct horse battery staple' } });
+    return { id: created.body.id, token: login.body.access_token, email };
+  }
+
+  async function aProduct(stock = 20): Promise<string> {
+    const res = await http(base, 'POST', '/api/v2/products', { token: adminToken, body: { name: `Thing ${seq++}`, description: 'a thing', price: { amount_minor: 1250, currency: 'USD' }, stock } });
+    expect(res.status).toBe(201);
+    return res.body.id;
+  }
+
+  const expectProblem = (res: Reply, status: number) => {
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(res.body.status).toBe(status);
+    expect(res.text).not.toMatch(/\bat \w+ \(|\.ts:\d+|node_modules/);
+  };
+
+  test('when the app is mounted, then the routes equal the routes in each OpenAPI document', async () => {
+    for (const version of ['v1', 'v2'] as const) {
+      const doc = (await http(base, 'GET', `/api/${version}/openapi.json`)).body as { openapi: string; paths: Record<string, Record<string, unknown>> };
+      expect(doc.openapi).toBe('3.1.0');
+      const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)).filter((r) => r.includes(`/api/${version}/`) && !r.endsWith('openapi.json')).sort();
+      // Probe each documented route: it must be mounted (no 404 "no route"), and unknown neighbours must 404.
+      for (const entry of documented) {
+        const [method, path] = entry.split(' ') as [string, string];
+        const res = await http(base, method, path.replace(/\{[^}]+\}/g, '1'));
+        expect(`${entry} ${res.status} ${res.body?.detail ?? ''}`).not.toMatch(/no route for/);
+      }
+      expect((await http(base, 'GET', `/api/${version}/not-a-route`)).body.detail).toMatch(/no route for/);
+      expect(documented.length).toBeGreaterThanOrEqual(30);
+    }
+  });
+
+  test('when v1 and v2 answer the same product, then money, ids and paging differ as documented and v1 is marked deprecated', async () => {
+    await aProduct();
+    const id = await aProduct();
+    const v2 = await http(base, 'GET', `/api/v2/products/${id}`);
+    const v1 = await http(base, 'GET', `/api/v1/products/${id.slice(4)}`);
+    expect(v2.body).toMatchObject({ id, price: { amount_minor: 1250, currency: 'USD' } });
+    expect(v1.body).toMatchObject({ id: id.slice(4), price: { amount: '12.50', currency: 'USD' } });
+    expect(v1.headers.get('deprecation')).toMatch(/^@\d+$/);
+    expect(v1.headers.get('sunset')).toMatch(/GMT$/);
+    expect(v1.headers.get('link')).toContain('successor-version');
+    expect(v2.headers.get('deprecation')).toBeNull();
+    const page2 = await http(base, 'GET', '/api/v2/products?limit=1');
+    expect(page2.body).toEqual({ data: [expect.any(Object)], next_cursor: expect.any(String) });
+    const next = await http(base, 'GET', `/api/v2/products?limit=1&cursor=${encodeURIComponent(page2.body.next_cursor)}`);
+    expect(next.body.data[0].id).not.toBe(page2.body.data[0].id);
+    const page1 = await http(base, 'GET', '/api/v1/products?limit=1&offset=1');
+    expect(page1.body).toEqual({ data: [expect.any(Object)], limit: 1, offset: 1 });
+    expect(page1.body.data[0].id).toBe(next.body.data[0].id.slice(4));
+  });
+
+  test('when a client GETs with If-None-Match of the ETag, then 304', async () => {
+    const id = await aProduct();
+    const first = await http(base, 'GET', `/api/v2/products/${id}`);
+    const etag = first.headers.get('etag');
+    expect(etag).toBeTruthy();
+    // node:http, not fetch: fetch adds Cache-Control: no-cache to conditional requests, which disables 304s by design.
+    const status = await new Promise<number>((resolve, reject) => {
+      nodeHttp.get(`${base}/api/v2/products/${id}`, { headers: { 'if-none-match': etag! } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).once('error', reject);
+    });
+    expect(status).toBe(304);
+  });
+
+  test('when user A owns things, then user B gets 404 for them by GET, PATCH, DELETE and cancel; and a user on an admin route gets 403', async () => {
+    const a = await signUp();
+    const b = await signUp();
+    const product = await aProduct();
+    const order = await http(base, 'POST', '/api/v2/orders', { token: a.token, headers: { 'idempotency-key': `own-${seq++}` }, body: { items: [{ product_id: product, quantity: 1 }], payment_method: 'pm_card_ok' } });
+    expect(order.status).toBe(201);
+    const hook = await http(base, 'POST', '/api/v2/webhooks', { token: a.token, body: { url: 'http://127.0.0.1:9/hook', event_types: [] } });
+    expect(hook.status).toBe(201);
+    const key = await http(base, 'POST', '/api/v2/api-keys', { token: a.token, body: { name: 'k', scopes: ['orders:read'] } });
+    expect(key.status).toBe(201);
+    const inbox = await (async () => {
+      for (let i = 0; i < 50; i++) {
+        const res = await http(base, 'GET', '/api/v2/notifications', { token: a.token });
+        if (res.body.data.length) return res.body.data;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('no notification');
+    })();
+
+    const o = order.body.id;
+    for (const [method, path] of [
+      ['GET', `/api/v2/orders/${o}`],
+      ['POST', `/api/v2/orders/${o}/cancel`],
+      ['GET', `/api/v2/orders/${o}/payments`],
+      ['POST', `/api/v2/notifications/${inbox[0].id}/read`],
+      ['DELETE', `/api/v2/webhooks/${hook.body.id}`],
+      ['DELETE', `/api/v2/api-keys/${key.body.id}`],
+      ['GET', `/api/v2/users/${a.id}`],
+      ['PATCH', `/api/v2/users/${a.id}`],
+      ['DELETE', `/api/v2/users/${a.id}`],
+    ] as const) {
+      const res = await http(base, method, path, { token: b.token, ...(method === 'PATCH' ? { body: { display_name: 'pwned' } } : {}) });
+      expectProblem(res, 404);
+      expect(res.text).not.toContain(a.email);
+    }
+    expect((await http(base, 'GET', `/api/v2/users/${a.id}`, { token: a.token })).body.display_name).toBe('Someone');
+    expectProblem(await http(base, 'GET', '/api/v2/users', { token: b.token }), 403);
+    expectProblem(await http(base, 'POST', '/api/v2/products', { token: b.token, body: { name: 'x', price: { amount_minor: 1, currency: 'USD' }, stock: 1 } }), 403);
+    expect((await http(base, 'GET', '/api/v2/users?limit=2', { token: adminToken })).status).toBe(200);
+  });
+
+  test('when tokens are forged, expired, for another audience, issuer or type, or tampered, then 401 problem+json', async () => {
+    const [key] = loadSigningKeys(SIGNING_KEYS);
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { sub: 'usr_1', role: 'admin', scope: '' };
+    const sign = (header: Record<string, unknown>, payload: Record<string, unknown>) =>
+      new SignJWT({ ...claims, ...payload }).setProtectedHeader({ alg: 'ES256', kid: key!.kid, typ: 'at+jwt', ...header } as never).setIssuer((payload.iss as string) ?? ISSUER).setAudience((payload.aud as string) ?? 'tessera-api').setSubject('usr_1').setIssuedAt(now).setExpirationTime((payload.exp as number) ?? now + 600).sign(key!.privateKey);
+    const valid = await sign({}, {});
+    const [h, p, s] = valid.split('.');
+    const unsigned = `${b64({ alg: 'HS256', kid: key!.kid, typ: 'at+jwt' })}.${p}`;
+    const attacker = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const forged = [
+      `${b64({ alg: 'none', kid: key!.kid, typ: 'at+jwt' })}.${p}.`,
+      `${unsigned}.${createHmac('sha256', JSON.stringify(key!.publicJwk)).update(unsigned).digest('base64url')}`,
+      await sign({}, { exp: now - 60 }),
+      await sign({}, { aud: 'someone-else' }),
+      await sign({}, { iss: 'https://evil.example' }),
+      await sign({ typ: 'JWT' }, {}),
+      `${h}.${b64({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), sub: 'usr_2' })}.${s}`,
+      await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: key!.kid, typ: 'at+jwt' }).setIssuer(ISSUER).setAudience('tessera-api').setSubject('usr_1').setIssuedAt().setExpirationTime('5m').sign(attacker.privateKey),
+      'garbage',
+    ];
+    for (const token of forged) {
+      const res = await http(base, 'GET', '/api/v2/users/me', { token });
+      expectProblem(res, 401);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    }
+    expectProblem(await http(base, 'GET', '/api/v2/users/me', { headers: { 'x-api-key': 'tsk_1_nope' } }), 401);
+  });
+
+  test('when an order is posted and read back at once with no extra headers, against a replica 1 s behind, then it is found every time', async () => {
+    const user = await signUp();
+    const product = await aProduct(100);
+    for (let i = 0; i < 10; i++) {
+      const created = await http(base, 'POST', '/api/v2/orders', { token: user.token, headers: { 'idempotency-key': `ryw-${seq++}` }, body: { items: [{ product_id: product, quantity: 1 }], payment_method: 'pm_card_ok' } });
+      expect(created.status).toBe(201);
+      expect(created.headers.get('x-consistency-token')).toMatch(/^v1\./);
+      const read = await http(base, 'GET', `/api/v2/orders/${created.body.id}`, { token: user.token });
+      expect(read.status).toBe(200);
+      expect(read.body.status).toBe('paid');
+    }
+  });
+
+  test('when orders are posted with Idempotency-Key, then replays return the same order, a changed payload is 422, and no key is 428', async () => {
+    const user = await signUp();
+    const product = await aProduct();
+    const body = { items: [{ product_id: product, quantity: 2 }], payment_method: 'pm_card_ok' };
+    const first = await http(base, 'POST', '/api/v2/orders', { token: user.token, headers: { 'idempotency-key': 'same-key' }, body });
+    const replay = await http(base, 'POST', '/api/v2/orders', { token: user.token, headers: { 'idempotency-key': 'same-key' }, body });
+    expect(first.status).toBe(201);
+    expect(replay.status).toBe(200);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.body.id).toBe(first.body.id);
+    expectProblem(await http(base, 'POST', '/api/v2/orders', { token: user.token, headers: { 'idempotency-key': 'same-key' }, body: { ...body, payment_method: 'pm_card_declined' } }), 422);
+    expectProblem(await http(base, 'POST', '/api/v2/orders', { token: user.token, body }), 428);
+  });
+
+  test('when requests are malformed, then 4xx problem+json and never 5xx', async () => {
+    const user = await signUp();
+    const cases: [string, string, { raw?: string; body?: unknown; token?: string; headers?: Record<string, string> }, number][] = [
+      ['POST', '/api/v2/users', { raw: '{"email": "a@b.c",' }, 400],
+      ['POST', '/api/v2/users', { body: { email: 42, password: [], display_name: null } }, 400],
+      ['POST', '/api/v2/users', { body: { email: 'x@y.z', password: 'long enough password', display_name: 'x', role: 'admin' } }, 400],
+      ['POST', '/api/v2/orders', { token: user.token, headers: { 'idempotency-key': 'huge' }, body: { items: [{ product_id: 'prd_1', quantity: 1e300 }], payment_method: 'pm_card_ok' } }, 400],
+      ['POST', '/api/v2/orders', { token: user.token, headers: { 'idempotency-key': 'huge2' }, body: { items: [{ product_id: 'prd_99999999999999999999999', quantity: 1 }], payment_method: 'pm_card_ok' } }, 400],
+      ['GET', '/api/v2/orders/usr_1', { token: user.token }, 400],
+      ['GET', '/api/v2/products/ord_1', {}, 400],
+      ['GET', '/api/v2/products?limit=-5', {}, 400],
+      ['GET', '/api/v2/products?limit=5&bogus=1', {}, 400],
+      ['GET', '/api/v2/products?cursor=not-a-cursor', {}, 400],
+      ['PATCH', `/api/v2/users/${user.id}`, { token: user.token, body: { display_name: 'x', is_admin: true } }, 400],
+      ['POST', '/api/v2/users', { raw: JSON.stringify({ email: 'big@x.y', password: 'x'.repeat(2 * 1024 * 1024), display_name: 'x' }) }, 413],
+    ];
+    for (const [method, path, options, status] of cases) {
+      const res = await http(base, method, path, options);
+      expect(`${method} ${path} → ${res.status}`).toBe(`${method} ${path} → ${status}`);
+      expectProblem(res, status);
+    }
+    const unknown = await http(base, 'POST', '/api/v2/users', { body: { email: 'x@y.z', password: 'long enough password', display_name: 'x', role: 'admin' } });
+    expect(unknown.body.errors).toEqual([expect.objectContaining({ pointer: '/', detail: expect.stringContaining('role') })]);
+  });
+
+  test('when an OAuth client uses the client-credentials grant, then it can manage products with its scope and nothing user-scoped', async () => {
+    const created = await http(base, 'POST', '/api/v2/oauth-clients', { token: adminToken, body: { name: 'warehouse', scopes: ['products:write', 'products:read'] } });
+    expect(created.status).toBe(201);
+    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: created.body.client_id, client_secret: created.body.client_secret, scope: 'products:write' });
+    const token = await fetch(`${base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+    expect(token.status).toBe(200);
+    const { access_token: accessToken } = (await token.json()) as { access_token: string };
+    expect((await http(base, 'POST', '/api/v2/products', { token: accessToken, body: { name: 'By machine', price: { amount_minor: 5, currency: 'USD' }, stock: 1 } })).status).toBe(201);
+    expectProblem(await http(base, 'GET', '/api/v2/orders', { token: accessToken }), 403);
+    const bad = await fetch(`${base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'password' }) });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: 'unsupported_grant_type', status: 400 });
+    const jwks = await http(base, 'GET', '/.well-known/jwks.json');
+    expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).toEqual(['edge-k1']);
+  });
+
+  test('when an API key is used, then it acts within its scopes only, and not after revocation', async () => {
+    const user = await signUp();
+    const key = await http(base, 'POST', '/api/v2/api-keys', { token: user.token, body: { name: 'reader', scopes: ['orders:read'] } });
+    expect((await http(base, 'GET', '/api/v2/orders', { headers: { 'x-api-key': key.body.key } })).status).toBe(200);
+    expectProblem(await http(base, 'POST', '/api/v2/orders', { token: key.body.key, headers: { 'idempotency-key': 'k' }, body: { items: [{ product_id: 'prd_1', quantity: 1 }], payment_method: 'pm_card_ok' } }), 403);
+    expectProblem(await http(base, 'POST', '/api/v2/api-keys', { token: key.body.key, body: { name: 'escalate', scopes: ['orders:write'] } }), 403);
+    expect((await http(base, 'DELETE', `/api/v2/api-keys/${key.body.id}`, { token: user.token })).status).toBe(204);
+  });
+
+  test('when /healthz and /readyz are asked, then the stack is alive and ready, and /docs lists the routes', async () => {
+    expect((await http(base, 'GET', '/healthz')).status).toBe(200);
+    expect((await http(base, 'GET', '/readyz')).body).toEqual({ status: 'ready' });
+    const docs = await fetch(`${base}/docs`);
+    expect(await docs.text()).toContain('/api/v2/orders');
+  });
+});
