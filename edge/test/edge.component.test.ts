@@ -240,6 +240,32 @@ describe('the REST edge over the real services', () => {
     expect((await http(base, 'DELETE', `/api/v2/api-keys/${key.body.id}`, { token: user.token })).status).toBe(204);
   });
 
+  test('when two edges share Redis, then the 101st anonymous request in a minute from one IP gets 429 with Retry-After and RateLimit headers, and a spoofed X-Forwarded-For does not reset the count', async () => {
+    const prefix = `edge-rl-${Date.now()}:`;
+    // The seed's default: 100 anonymous requests per minute per IP.
+    const a = stack.url(await stack.addEdge({ RATE_LIMIT_PREFIX: prefix, RATE_LIMIT_ANONYMOUS: '100' }));
+    const b = stack.url(await stack.addEdge({ RATE_LIMIT_PREFIX: prefix, RATE_LIMIT_ANONYMOUS: '100' }));
+    const product = await aProduct();
+    for (let i = 0; i < 100; i++) {
+      const res = await http(i % 2 ? a : b, 'GET', `/api/v2/products/${product}`, { headers: { 'x-forwarded-for': `203.0.113.${i % 250}` } });
+      expect(res.status).toBe(200);
+      if (i === 0) {
+        expect(res.headers.get('ratelimit-policy')).toMatch(/q=100/);
+        expect(res.headers.get('ratelimit')).toMatch(/r=99/);
+      }
+    }
+    const limited = await http(b, 'GET', `/api/v2/products/${product}`, { headers: { 'x-forwarded-for': '198.51.100.7' } });
+    expectProblem(limited, 429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(limited.headers.get('ratelimit')).toMatch(/r=0/);
+  });
+
+  test('when the rate-limit store is down, then the edge fails open and serves requests', async () => {
+    const edge = stack.url(await stack.addEdge({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_ANONYMOUS: '2', RATE_LIMIT_PREFIX: `edge-down-${Date.now()}:` }));
+    const product = await aProduct();
+    for (let i = 0; i < 5; i++) expect((await http(edge, 'GET', `/api/v2/products/${product}`)).status).toBe(200);
+  });
+
   test('when /healthz and /readyz are asked, then the stack is alive and ready, and /docs lists the routes', async () => {
     expect((await http(base, 'GET', '/healthz')).status).toBe(200);
     expect((await http(base, 'GET', '/readyz')).body).toEqual({ status: 'ready' });
