@@ -1,4 +1,4 @@
-// Production build: one bundle per service, `services/<name>/dist/main.js`.
+// Production build: one bundle per service, `services/<name>/dist/main.js` (and `edge/dist/main.js`).
 // Tessera's own code (@tessera/* through tsconfig paths) is bundled; third-party
 // packages stay external and come from node_modules (npm ci --omit=dev in the
 // image). The bundle sits at the same depth as packages/*/src, so paths derived
@@ -6,7 +6,9 @@
 import { build } from 'esbuild';
 import { readdirSync } from 'node:fs';
 
-const targets = process.argv.slice(2).length ? process.argv.slice(2) : readdirSync('services');
+const targets = process.argv.slice(2).length ? process.argv.slice(2) : [...readdirSync('services'), 'edge'];
+// The edge lives in edge/, the services in services/<name>/.
+const dirOf = (name) => (name === 'edge' ? 'edge' : `services/${name}`);
 
 const externalThirdParty = {
   name: 'external-third-party',
@@ -18,8 +20,8 @@ const externalThirdParty = {
 for (const name of targets) {
   const started = Date.now();
   await build({
-    entryPoints: [`services/${name}/src/main.ts`],
-    outfile: `services/${name}/dist/main.js`,
+    entryPoints: [`${dirOf(name)}/src/main.ts`],
+    outfile: `${dirOf(name)}/dist/main.js`,
     bundle: true,
     platform: 'node',
     target: 'node20',
@@ -29,5 +31,5 @@ for (const name of targets) {
     plugins: [externalThirdParty],
     logLevel: 'warning',
   });
-  console.log(`built services/${name}/dist/main.js in ${Date.now() - started} ms`);
+  console.log(`built ${dirOf(name)}/dist/main.js in ${Date.now() - started} ms`);
 }

@@ -10,6 +10,26 @@ import { testDatabase, type TestDatabase } from '@tessera/testing';
 const ROOT = path.resolve(__dirname, '..');
 
 describe('production build', () => {
+  test('when the edge bundle is built and run with plain node, then it serves /healthz and exits 0 on SIGTERM', async () => {
+    execFileSync(process.execPath, ['scripts/build.mjs', 'edge'], { cwd: ROOT, stdio: 'pipe' });
+    const port = await freePort();
+    const child = spawn(process.execPath, ['edge/dist/main.js'], { cwd: ROOT, env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: '0', DRAIN_DELAY_MS: '0' }, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const deadline = Date.now() + 20_000;
+      let status = 0;
+      while (status !== 200) {
+        if (Date.now() > deadline) throw new Error('edge bundle did not start');
+        status = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, () => 0);
+        if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+      }
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   let db: TestDatabase;
 
   beforeAll(async () => {

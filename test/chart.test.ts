@@ -46,10 +46,10 @@ describeOnLinuxX64('helm chart', () => {
     const deployments = ofKind(objects, 'Deployment');
 
     test('when deployments render, then there is one per service', () => {
-      expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['tessera-catalog', 'tessera-notifications', 'tessera-orders', 'tessera-payments', 'tessera-users']);
+      expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['tessera-catalog', 'tessera-edge', 'tessera-notifications', 'tessera-orders', 'tessera-payments', 'tessera-users']);
     });
 
-    test('when a Deployment renders, then it has gRPC probes, resources, a restricted securityContext, its own ServiceAccount and a config checksum', () => {
+    test('when a Deployment renders, then it has probes (gRPC for services, HTTP for the edge), resources, a restricted securityContext, its own ServiceAccount and a config checksum', () => {
       const accounts = new Set(ofKind(objects, 'ServiceAccount').map((s) => s.metadata.name));
       for (const d of deployments) {
         const pod = podSpecOf(d);
@@ -57,14 +57,20 @@ describeOnLinuxX64('helm chart', () => {
         expect(accounts.has(pod.serviceAccountName)).toBe(true);
         expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
         expect(d.spec.template.metadata.annotations['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+        const edge = d.metadata.name === 'tessera-edge';
         for (const c of pod.containers) {
-          expect(c.readinessProbe?.grpc?.port).toBeDefined();
-          expect(c.livenessProbe?.grpc?.service).toBe('liveness');
+          if (edge) {
+            expect(c.readinessProbe?.httpGet?.path).toBe('/readyz');
+            expect(c.livenessProbe?.httpGet?.path).toBe('/healthz');
+          } else {
+            expect(c.readinessProbe?.grpc?.port).toBeDefined();
+            expect(c.livenessProbe?.grpc?.service).toBe('liveness');
+          }
           expect(c.resources.requests).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
           expect(c.resources.limits).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
           expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
           expect(c.lifecycle?.preStop).toBeDefined();
-          expect(c.ports.map((p: { name: string }) => p.name)).toEqual(['grpc', 'metrics']);
+          expect(c.ports.map((p: { name: string }) => p.name)).toEqual([edge ? 'http' : 'grpc', 'metrics']);
         }
       }
     });
@@ -73,6 +79,14 @@ describeOnLinuxX64('helm chart', () => {
       const grpc = ofKind(objects, 'Service').filter((s) => s.spec.ports.some((p: { name: string }) => p.name === 'grpc'));
       expect(grpc).toHaveLength(5);
       for (const s of grpc) expect(s.spec.clusterIP).toBe('None');
+    });
+
+    test('when the edge renders, then the Ingress routes to it and it trusts only the pod network for X-Forwarded-For', () => {
+      const ingress = ofKind(objects, 'Ingress')[0]!;
+      expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'tessera-edge', port: { name: 'http' } });
+      expect(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/limit-rps']).toBeDefined();
+      const edge = podSpecOf(deployments.find((d) => d.metadata.name === 'tessera-edge')!).containers[0];
+      expect(edge.env).toEqual(expect.arrayContaining([{ name: 'TRUST_PROXY', value: 'uniquelocal' }, { name: 'ORDERS_TARGET', value: 'dns:///tessera-orders:50053' }]));
     });
 
     test('when a Deployment renders, then an HPA scales it and a PDB protects it', () => {
@@ -94,7 +108,7 @@ describeOnLinuxX64('helm chart', () => {
       }
       // Each service's callers are exactly the services that list it in `calls`.
       const catalogFlows = policies.find((p) => p.metadata.name === 'tessera-catalog-flows')!;
-      expect(catalogFlows.spec.ingress[0].from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['orders']);
+      expect(catalogFlows.spec.ingress[0].from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['orders', 'edge']);
     });
 
     test('when the default values render, then every CloudNativePG cluster has at least 3 instances, and services read the -rw/-ro Services', () => {
@@ -172,6 +186,7 @@ describe('skaffold.yaml', () => {
     profiles: { name: string }[];
   };
   const services = ['users', 'catalog', 'orders', 'payments', 'notifications'];
+  const images = [...services, 'edge'];
 
   test('when parsed, then it is v4beta and has the kind and minikube profiles', () => {
     expect(skaffold.apiVersion).toMatch(/^skaffold\/v4beta\d+$/);
@@ -179,10 +194,11 @@ describe('skaffold.yaml', () => {
   });
 
   test('when artifacts are listed, then each service has one, with a Dockerfile that exists and a SERVICE that exists', () => {
-    expect(skaffold.build.artifacts.map((a) => a.image).sort()).toEqual(services.map((s) => `tessera-${s}`).sort());
+    expect(skaffold.build.artifacts.map((a) => a.image).sort()).toEqual(images.map((s) => `tessera-${s}`).sort());
     for (const a of skaffold.build.artifacts) {
       expect(existsSync(path.join(ROOT, a.docker.dockerfile))).toBe(true);
-      expect(existsSync(path.join(ROOT, 'services', a.docker.buildArgs.SERVICE, 'src', 'main.ts'))).toBe(true);
+      const service = a.docker.buildArgs.SERVICE;
+      expect(existsSync(path.join(ROOT, service === 'edge' ? 'edge' : path.join('services', service), 'src', 'main.ts'))).toBe(true);
       expect(a.image).toBe(`tessera-${a.docker.buildArgs.SERVICE}`);
     }
   });
@@ -199,5 +215,6 @@ describe('skaffold.yaml', () => {
       expect(tessera.setValueTemplates![`services.${s}.image.repository`]).toBe(`{{.IMAGE_REPO_tessera_${s}}}`);
       expect(tessera.setValueTemplates![`services.${s}.image.tag`]).toContain(`IMAGE_TAG_tessera_${s}`);
     }
+    expect(tessera.setValueTemplates!['edge.image.repository']).toBe('{{.IMAGE_REPO_tessera_edge}}');
   });
 });

@@ -59,7 +59,16 @@ export const EXTRA_ROUTES = [
   { method: 'get', path: '/docs', summary: 'Human-readable API index', tag: 'ops' },
 ];
 
-export function createApp(deps: EdgeDeps): { app: express.Express; routes: Record<Version, Route[]>; documents: Record<Version, Record<string, unknown>> } {
+type Layer = { route?: { path: string; methods: Record<string, boolean> } };
+
+/** What Express actually has mounted (read back from its router stacks), as "GET /api/v2/orders/{id}". */
+function mountedRoutes(stack: Layer[], prefix: string): string[] {
+  return stack
+    .filter((l) => l.route)
+    .flatMap((l) => Object.keys(l.route!.methods).filter((m) => m !== '_all').map((m) => `${m.toUpperCase()} ${prefix}${l.route!.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`));
+}
+
+export function createApp(deps: EdgeDeps): { app: express.Express; routes: Record<Version, Route[]>; documents: Record<Version, Record<string, unknown>>; mounted(): string[] } {
   const { config, logger, clients, authenticator } = deps;
   const app = express();
   app.disable('x-powered-by');
@@ -127,7 +136,16 @@ export function createApp(deps: EdgeDeps): { app: express.Express; routes: Recor
       next(error);
     }
   };
-  const store = (name: string): Store | undefined => (deps.redis ? new RedisRateLimitStore(deps.redis, `${config.RATE_LIMIT_PREFIX}${name}:`) : undefined);
+  const storeErrors = new Counter({ name: 'http_rate_limit_store_errors_total', help: 'Rate-limit checks that passed because the shared store failed (fail-open).', registers: [deps.registry] });
+  let lastStoreWarning = 0;
+  const onStoreError = (error: unknown) => {
+    storeErrors.inc();
+    if (Date.now() - lastStoreWarning > 10_000) {
+      lastStoreWarning = Date.now();
+      logger.warn({ err: error }, 'rate-limit store failed; letting requests through (fail-open)');
+    }
+  };
+  const store = (name: string): Store | undefined => (deps.redis ? new RedisRateLimitStore(deps.redis, `${config.RATE_LIMIT_PREFIX}${name}:`, onStoreError) : undefined);
   const limits = { windowMs: config.RATE_LIMIT_WINDOW_MS, anonymous: config.RATE_LIMIT_ANONYMOUS, user: config.RATE_LIMIT_USER, apiKey: config.RATE_LIMIT_API_KEY, auth: config.RATE_LIMIT_AUTH, store };
   const countRejections = (limit: string) => (_req: Request, res: Response, next: NextFunction) => {
     res.on('finish', () => res.statusCode === 429 && rejected.inc({ limit }));
@@ -153,8 +171,10 @@ export function createApp(deps: EdgeDeps): { app: express.Express; routes: Recor
     }
   });
 
+  const routers: [string, express.Router][] = [];
   for (const version of ['v1', 'v2'] as const) {
     const router = express.Router();
+    routers.push([`/api/${version}`, router]);
     const fmt = presenter(version);
     router.use(express.json({ limit: config.BODY_LIMIT, strict: true }));
     if (version === 'v1') {
@@ -247,8 +267,9 @@ export function createApp(deps: EdgeDeps): { app: express.Express; routes: Recor
   }
 
   app.use((req, res) => sendProblem(res, problem(404, `no route for ${req.method} ${req.path}`), (res.locals as Locals).requestId));
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const p = toProblem(error, logger);
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const locals = res.locals as Locals;
+    const p = toProblem(error, logger.child({ requestId: locals.requestId, traceparent: locals.traceparent, method: req.method, path: req.path }));
     const oauth = (error as { oauth?: string }).oauth;
     if (oauth) {
       res.setHeader('Cache-Control', 'no-store');
@@ -257,7 +278,11 @@ export function createApp(deps: EdgeDeps): { app: express.Express; routes: Recor
     }
     sendProblem(res, p, (res.locals as Locals).requestId ?? randomUUID());
   });
-  return { app, routes, documents };
+  const mounted = () => [
+    ...mountedRoutes((app as unknown as { router: { stack: Layer[] } }).router.stack, ''),
+    ...routers.flatMap(([prefix, router]) => mountedRoutes((router as unknown as { stack: Layer[] }).stack, prefix)),
+  ];
+  return { app, routes, documents, mounted };
 }
 
 function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, root: '' | '/query' | '/path'): T {

@@ -2,6 +2,10 @@ import { createHmac, generateKeyPairSync } from 'node:crypto';
 import nodeHttp from 'node:http';
 import { SignJWT } from 'jose';
 import { loadSigningKeys } from '@tessera/auth';
+import { createLogger } from '@tessera/logging';
+import { createRegistry } from '@tessera/metrics';
+import { createApp } from '../src/app';
+import { loadEdgeConfig } from '../src/config';
 import { ADMIN, http, ISSUER, SIGNING_KEYS, startStack, type Reply, type Stack } from './fixtures/stack';
 
 const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -41,6 +45,14 @@ describe('the REST edge over the real services', () => {
     expect(res.body.status).toBe(status);
     expect(res.text).not.toMatch(/\bat \w+ \(|\.ts:\d+|node_modules/);
   };
+
+  test('when Express is asked what it mounted, then it is exactly what the two OpenAPI documents describe', () => {
+    const { mounted, documents } = createApp({ config: loadEdgeConfig({}), logger: createLogger({ service: 'test', level: 'silent' }), registry: createRegistry(), clients: {} as never, authenticator: {} as never, redis: undefined, ready: async () => true });
+    const documented = new Set(
+      Object.values(documents).flatMap((doc) => Object.entries((doc as { paths: Record<string, Record<string, unknown>> }).paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))),
+    );
+    expect(new Set(mounted())).toEqual(documented);
+  });
 
   test('when the app is mounted, then the routes equal the routes in each OpenAPI document', async () => {
     for (const version of ['v1', 'v2'] as const) {
@@ -264,6 +276,8 @@ describe('the REST edge over the real services', () => {
     const edge = stack.url(await stack.addEdge({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_ANONYMOUS: '2', RATE_LIMIT_PREFIX: `edge-down-${Date.now()}:` }));
     const product = await aProduct();
     for (let i = 0; i < 5; i++) expect((await http(edge, 'GET', `/api/v2/products/${product}`)).status).toBe(200);
+    const metrics = await (await fetch(`http://127.0.0.1:${stack.edges[stack.edges.length - 1]!.metricsPort}/metrics`)).text();
+    expect(Number(/^http_rate_limit_store_errors_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(5);
   });
 
   test('when /healthz and /readyz are asked, then the stack is alive and ready, and /docs lists the routes', async () => {

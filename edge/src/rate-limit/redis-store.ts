@@ -20,19 +20,30 @@ export class RedisRateLimitStore implements Store {
   private windowMs = 60_000;
   readonly localKeys = false;
 
-  constructor(private readonly redis: Redis | Cluster, readonly prefix: string) {}
+  constructor(
+    private readonly redis: Redis | Cluster,
+    readonly prefix: string,
+    /** Called when Redis fails; the request then passes (fail-open: availability first, the ingress still limits per IP). */
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {}
 
   init(options: Options): void {
     this.windowMs = options.windowMs;
   }
 
   async increment(key: string): Promise<ClientRateLimitInfo> {
-    const [hits, ttl] = (await this.redis.eval(INCREMENT, 1, this.key(key), String(this.windowMs))) as [number, number];
-    return { totalHits: hits, resetTime: new Date(Date.now() + ttl) };
+    try {
+      const [hits, ttl] = (await this.redis.eval(INCREMENT, 1, this.key(key), String(this.windowMs))) as [number, number];
+      return { totalHits: hits, resetTime: new Date(Date.now() + ttl) };
+    } catch (error) {
+      this.onError(error);
+      // Counted as a first hit: never over any limit.
+      return { totalHits: 1, resetTime: new Date(Date.now() + this.windowMs) };
+    }
   }
 
   async decrement(key: string): Promise<void> {
-    await this.redis.decr(this.key(key));
+    await this.redis.decr(this.key(key)).catch(this.onError);
   }
 
   async resetKey(key: string): Promise<void> {
