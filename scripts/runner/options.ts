@@ -1,0 +1,54 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+export interface RunnerOptions {
+  port: number;
+  dataDir: string;
+  fresh: boolean;
+  replicaDelayMs: number;
+  redisCluster: boolean;
+  /** Bind everything on this host. */
+  host: string;
+}
+
+const HELP = `npm start -- [options]      (every option also reads an environment variable)
+
+  --port N               edge port (TESSERA_PORT, default 8080)
+  --data-dir DIR         data folder (TESSERA_DATA_DIR, default .tessera)
+  --fresh                wipe the data folder first (TESSERA_FRESH=1)
+  --replica-delay-ms N   make Postgres replicas apply WAL N ms late, to see read-your-writes at work
+                         (TESSERA_REPLICA_DELAY_MS, default 0)
+  --redis-cluster        run a 3-master Redis Cluster instead of one node (TESSERA_REDIS_CLUSTER=1)
+  -h, --help             this text
+`;
+
+export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RunnerOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      'data-dir': { type: 'string' },
+      fresh: { type: 'boolean' },
+      'replica-delay-ms': { type: 'string' },
+      'redis-cluster': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  const port = Number(values.port ?? env.TESSERA_PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (got ${values.port ?? env.TESSERA_PORT})`);
+  const delay = Number(values['replica-delay-ms'] ?? env.TESSERA_REPLICA_DELAY_MS ?? 0);
+  if (!Number.isInteger(delay) || delay < 0) throw new Error('--replica-delay-ms must be a whole number of milliseconds');
+  return {
+    port,
+    dataDir: path.resolve(values['data-dir'] ?? env.TESSERA_DATA_DIR ?? '.tessera'),
+    fresh: values.fresh ?? env.TESSERA_FRESH === '1',
+    replicaDelayMs: delay,
+    redisCluster: values['redis-cluster'] ?? env.TESSERA_REDIS_CLUSTER === '1',
+    host: '127.0.0.1',
+  };
+}

@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+export interface ProcessSpec {
+  name: string;
+  /** Entry file relative to the repository root, run with tsx. */
+  entry: string;
+  env: Record<string, string>;
+  port: number;
+  logFile: string;
+}
+
+interface Managed {
+  spec: ProcessSpec;
+  child?: ChildProcess;
+  restarts: number;
+  healthy: boolean;
+}
+
+/**
+ * Runs each service as its own process, logs to a file, restarts one that
+ * crashes (with backoff, reported on the console), and stops them all with
+ * SIGTERM (SIGKILL after a grace period).
+ */
+export class Supervisor {
+  private readonly managed = new Map<string, Managed>();
+  private stopping = false;
+
+  async start(spec: ProcessSpec): Promise<void> {
+    const m: Managed = { spec, restarts: 0, healthy: false };
+    this.managed.set(spec.name, m);
+    this.launch(m);
+    await waitForPort(spec.port, 60_000, () => m.child?.exitCode !== null && m.child?.exitCode !== undefined, spec);
+    m.healthy = true;
+  }
+
+  status(): { name: string; port: number; pid: number | undefined; restarts: number; logFile: string }[] {
+    return [...this.managed.values()].map((m) => ({ name: m.spec.name, port: m.spec.port, pid: m.child?.pid, restarts: m.restarts, logFile: m.spec.logFile }));
+  }
+
+  pids(): number[] {
+    return [...this.managed.values()].map((m) => m.child?.pid).filter((p): p is number => p !== undefined);
+  }
+
+  private launch(m: Managed): void {
+    const fd = openSync(m.spec.logFile, 'a');
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, m.spec.entry)], { cwd: ROOT, env: { ...process.env, ...m.spec.env }, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
+    m.child = child;
+    child.once('exit', (code, signal) => {
+      if (this.stopping) return;
+      m.restarts++;
+      const delay = Math.min(30_000, 500 * 2 ** Math.min(m.restarts - 1, 6));
+      process.stdout.write(`\n⚠ ${m.spec.name} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)}s — see ${m.spec.logFile}\n`);
+      setTimeout(() => !this.stopping && this.launch(m), delay).unref();
+    });
+  }
+
+  async stopAll(timeoutMs = 15_000): Promise<void> {
+    this.stopping = true;
+    const children = [...this.managed.values()].map((m) => m.child).filter((c): c is ChildProcess => c !== undefined && c.exitCode === null && c.signalCode === null);
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}
+
+export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, host, () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number, died: () => boolean, spec: ProcessSpec): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await portAnswers(port))) {
+    if (died()) throw new Error(`${spec.name} exited while starting; see ${spec.logFile}`);
+    if (Date.now() > deadline) throw new Error(`${spec.name} did not listen on port ${port} within ${timeoutMs / 1000} s; see ${spec.logFile}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A friendly error when a fixed port is taken. */
+export async function assertPortFree(port: number, what: string): Promise<void> {
+  if (port === 0) return;
+  const free = await new Promise<boolean>((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+  if (!free) throw new Error(`port ${port} (${what}) is already in use: stop what uses it (e.g. \`lsof -i :${port}\`) or pick another with --port`);
+}
