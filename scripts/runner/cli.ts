@@ -112,6 +112,8 @@ async function main(): Promise<void> {
           ORDERS_TARGET: target(ports.orders),
           PAYMENTS_TARGET: target(ports.payments),
           NOTIFICATIONS_TARGET: target(ports.notifications),
+          // Local runs sign up a user per load-test connection (`npm run load`); the seed's 20/min would stop that.
+          RATE_LIMIT_AUTH: process.env.TESSERA_RATE_LIMIT_AUTH ?? '500',
         },
       }),
     );

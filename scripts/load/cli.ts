@@ -1,0 +1,184 @@
+/**
+ * `npm run load -- --duration 30s --connections 16 [--rate 200] [--url http://localhost:8080]`
+ *
+ * A realistic mix against a running edge: browse and search products, read
+ * one, read your profile, place orders with Idempotency-Keys (some with a
+ * declining card), list orders and notifications. Each connection is a
+ * signed-up user. Prints requests/s and p50/p95/p99 per route and errors by
+ * status, and writes the same as JSON and Markdown for comparing runs.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+interface Sample {
+  route: string;
+  ms: number;
+  status: number;
+}
+
+function duration(text: string): number {
+  const m = /^(\d+)(ms|s|m)?$/.exec(text);
+  if (!m) throw new Error(`not a duration: ${text} (try 30s)`);
+  return Number(m[1]) * ({ ms: 1, s: 1_000, m: 60_000 }[m[2] ?? 's'] as number);
+}
+
+const { values } = parseArgs({
+  args: process.argv.slice(2),
+  options: { url: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' }, rate: { type: 'string' }, 'data-dir': { type: 'string' }, out: { type: 'string' } },
+});
+const base = (values.url ?? process.env.TESSERA_URL ?? 'http://localhost:8080').replace(/\/$/, '');
+const durationMs = duration(values.duration ?? '30s');
+const connections = Number(values.connections ?? 16);
+const rate = Number(values.rate ?? 0);
+const dataDir = path.resolve(values['data-dir'] ?? '.tessera');
+const outDir = path.resolve(values.out ?? path.join(dataDir, 'load'));
+
+const samples: Sample[] = [];
+let declines = 0;
+
+async function call(route: string, method: string, url: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
+  const started = performance.now();
+  let status = 0;
+  let body: any;
+  try {
+    const res = await fetch(`${base}${url}`, {
+      method,
+      headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(options.body ? { 'content-type': 'application/json' } : {}), ...options.headers },
+      ...(options.body ? { body: JSON.stringify(options.body) } : {}),
+    });
+    status = res.status;
+    body = await res.json().catch(() => undefined);
+  } catch {
+    status = 0;
+  }
+  samples.push({ route, ms: performance.now() - started, status });
+  return { status, body };
+}
+
+async function setup(): Promise<{ tokens: string[]; products: string[] }> {
+  const secretsFile = path.join(dataDir, 'secrets.json');
+  if (!existsSync(secretsFile)) throw new Error(`no ${secretsFile}: run \`npm start\` first (or pass --data-dir)`);
+  const secrets = JSON.parse(readFileSync(secretsFile, 'utf8')) as { adminEmail: string; adminPassword: string };
+  const admin = await call('setup', 'POST', '/api/v2/auth/login', { body: { email: secrets.adminEmail, password: secrets.adminPassword } });
+  if (admin.status !== 200) throw new Error(`admin login failed (${admin.status}): is Tessera running at ${base}?`);
+  const products: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const p = await call('setup', 'POST', '/api/v2/products', { token: admin.body.access_token, body: { name: `Load test item ${i}`, description: 'plenty in stock', price: { amount_minor: 500 + i * 100, currency: 'USD' }, stock: 10_000_000 } });
+    products.push(p.body.id);
+  }
+  const tokens: string[] = [];
+  const run = randomUUID().slice(0, 8);
+  for (let i = 0; i < connections; i++) {
+    const email = `load-${run}-${i}@tessera.local`;
+    await call('setup', 'POST', '/api/v2/users', { body: { email, password: 'correct horse battery staple', display_name: `Load ${i}` } });
+    const login = await call('setup', 'POST', '/api/v2/auth/login', { body: { email, password: 'correct horse battery staple' } });
+    if (login.status !== 200) throw new Error(`could not sign up load users (${login.status}); the registration limit may be too low`);
+    tokens.push(login.body.access_token);
+  }
+  samples.length = 0;
+  return { tokens, products };
+}
+
+const MIX: [number, string, (t: string, products: string[]) => Promise<unknown>][] = [
+  [30, 'GET /api/v2/products', (t) => call('GET /api/v2/products', 'GET', '/api/v2/products?limit=20', { token: t })],
+  [15, 'GET /api/v2/products?q', (t) => call('GET /api/v2/products?q', 'GET', '/api/v2/products?limit=10&q=load', { token: t })],
+  [20, 'GET /api/v2/products/{id}', (t, p) => call('GET /api/v2/products/{id}', 'GET', `/api/v2/products/${p[Math.floor(Math.random() * p.length)]}`, { token: t })],
+  [8, 'GET /api/v2/users/me', (t) => call('GET /api/v2/users/me', 'GET', '/api/v2/users/me', { token: t })],
+  [12, 'POST /api/v2/orders', async (t, p) => {
+    const decline = Math.random() < 0.15;
+    const res = await call('POST /api/v2/orders', 'POST', '/api/v2/orders', {
+      token: t,
+      headers: { 'idempotency-key': randomUUID() },
+      body: { items: [{ product_id: p[Math.floor(Math.random() * p.length)], quantity: 1 }], payment_method: decline ? 'pm_card_declined' : 'pm_card_ok' },
+    });
+    if (res.body?.status === 'payment_failed') declines++;
+  }],
+  [10, 'GET /api/v2/orders', (t) => call('GET /api/v2/orders', 'GET', '/api/v2/orders?limit=10', { token: t })],
+  [5, 'GET /api/v2/notifications', (t) => call('GET /api/v2/notifications', 'GET', '/api/v2/notifications?limit=10', { token: t })],
+];
+const totalWeight = MIX.reduce((s, [w]) => s + w, 0);
+const pick = () => {
+  let r = Math.random() * totalWeight;
+  for (const entry of MIX) if ((r -= entry[0]) < 0) return entry;
+  return MIX[0]!;
+};
+
+function percentile(sorted: number[], q: number): number {
+  return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10 : 0;
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(`setting up ${connections} users and 10 products at ${base} …\n`);
+  const { tokens, products } = await setup();
+  const started = Date.now();
+  const end = started + durationMs;
+  let issued = 0;
+  let ticks = 0;
+  const progress = setInterval(() => {
+    const elapsed = (Date.now() - started) / 1000;
+    const done = Math.min(1, elapsed / (durationMs / 1000));
+    const errors = samples.filter((s) => s.status === 0 || s.status >= 400).length;
+    const bar = '█'.repeat(Math.round(done * 30)).padEnd(30, '░');
+    const line = `${bar} ${elapsed.toFixed(0)}/${durationMs / 1000}s  ${samples.length} requests  ${(samples.length / Math.max(elapsed, 0.001)).toFixed(0)} req/s  ${errors} errors`;
+    // A live bar on a terminal; a line every 5 s in logs and CI.
+    if (process.stdout.isTTY) process.stdout.write(`\r${line}`);
+    else if (ticks++ % 10 === 0) process.stdout.write(`${line}\n`);
+  }, 500);
+  await Promise.all(
+    tokens.map(async (token) => {
+      while (Date.now() < end) {
+        if (rate > 0) {
+          // Open-loop pacing: request n is due at n / rate seconds.
+          const due = started + (issued++ / rate) * 1000;
+          if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+          if (Date.now() >= end) break;
+        }
+        await pick()[2](token, products);
+      }
+    }),
+  );
+  clearInterval(progress);
+  const seconds = (Date.now() - started) / 1000;
+  process.stdout.write('\n\n');
+
+  const routes = [...new Set(samples.map((s) => s.route))].sort();
+  const rows = routes.map((route) => {
+    const of = samples.filter((s) => s.route === route);
+    const ms = of.map((s) => s.ms).sort((a, b) => a - b);
+    const errors = of.filter((s) => s.status === 0 || s.status >= 400).length;
+    return { route, requests: of.length, 'req/s': Math.round((of.length / seconds) * 10) / 10, 'p50 ms': percentile(ms, 0.5), 'p95 ms': percentile(ms, 0.95), 'p99 ms': percentile(ms, 0.99), errors };
+  });
+  const all = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const total = { route: 'all', requests: samples.length, 'req/s': Math.round((samples.length / seconds) * 10) / 10, 'p50 ms': percentile(all, 0.5), 'p95 ms': percentile(all, 0.95), 'p99 ms': percentile(all, 0.99), errors: rows.reduce((s, r) => s + r.errors, 0) };
+  const byStatus: Record<string, number> = {};
+  for (const s of samples) if (s.status === 0 || s.status >= 400) byStatus[s.status === 0 ? 'network' : String(s.status)] = (byStatus[s.status === 0 ? 'network' : String(s.status)] ?? 0) + 1;
+  console.table([...rows, total]);
+  process.stdout.write(`errors by status: ${Object.keys(byStatus).length ? JSON.stringify(byStatus) : 'none'}; intended card declines: ${declines}\n`);
+
+  mkdirSync(outDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const report = { url: base, durationSeconds: seconds, connections, rate, routes: rows, total, errorsByStatus: byStatus, intendedDeclines: declines };
+  writeFileSync(path.join(outDir, `load-${stamp}.json`), JSON.stringify(report, null, 2));
+  const md = [
+    `# Load run ${stamp}`,
+    '',
+    `${base}, ${connections} connections, ${seconds.toFixed(1)} s${rate ? `, target ${rate} req/s` : ''}`,
+    '',
+    '| route | requests | req/s | p50 ms | p95 ms | p99 ms | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...[...rows, total].map((r) => `| ${r.route} | ${r.requests} | ${r['req/s']} | ${r['p50 ms']} | ${r['p95 ms']} | ${r['p99 ms']} | ${r.errors} |`),
+    '',
+    `Errors by status: ${Object.keys(byStatus).length ? JSON.stringify(byStatus) : 'none'}. Intended card declines: ${declines}.`,
+    '',
+  ].join('\n');
+  writeFileSync(path.join(outDir, `load-${stamp}.md`), md);
+  process.stdout.write(`report: ${path.join(outDir, `load-${stamp}.json`)} and .md\n`);
+  process.exit(total.errors > 0 ? 1 : 0);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`\nload: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,165 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..');
+
+async function json(base: string, method: string, url: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${base}${url}`, {
+    method,
+    headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(options.body ? { 'content-type': 'application/json' } : {}), ...options.headers },
+    ...(options.body ? { body: JSON.stringify(options.body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Processes whose command line mentions `needle` (Linux /proc). */
+function processesMentioning(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe('npm start, end to end', () => {
+  let runner: ChildProcess;
+  let output = '';
+  let base = '';
+  let receiver: Server;
+  let hookUrl = '';
+  const hooks: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-e2e-'));
+  chmodSync(dataDir, 0o755);
+
+  beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        hooks.push({ headers: req.headers, body });
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+    hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/tessera`;
+
+    runner = spawn(process.execPath, ['--import', 'tsx', 'scripts/runner/cli.ts', '--port', '0', '--data-dir', dataDir, '--fresh'], {
+      cwd: ROOT,
+      env: { ...process.env, TESSERA_ADMIN_EMAIL: 'e2e-admin@tessera.local', TESSERA_ADMIN_PASSWORD: 'an e2e admin password', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    runner.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    runner.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+    base = await eventually('the runner to be ready', async () => {
+      if (runner.exitCode !== null) throw new Error(`runner exited:\n${output}`);
+      const m = /Tessera is ready at (http:\/\/localhost:\d+) \(readiness: ready\)/.exec(output);
+      return m?.[1]?.replace('localhost', '127.0.0.1');
+    }, 90_000);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (runner.exitCode === null) runner.kill('SIGKILL');
+    await new Promise((r) => receiver.close(r));
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('when a user registers, orders, is notified, gets a signed webhook, cancels and is refunded, and the runner stops, then every step works and nothing is left running', async () => {
+    expect(output).toMatch(/✔ Postgres: 2 shards/);
+    expect(output).toMatch(/catalog-2/);
+    const pids = [...output.matchAll(/│ \d+\s+│ '[^']+'\s+│ \d+\s+│ (\d+)\s+│/g)].map((m) => Number(m[1]));
+    expect(pids.length).toBeGreaterThanOrEqual(7);
+
+    // register → login → browse
+    const email = `e2e-${Date.now()}@tessera.local`;
+    expect((await json(base, 'POST', '/api/v2/users', { body: { email, password: 'correct horse battery staple', display_name: 'E2E' } })).status).toBe(201);
+    const token = (await json(base, 'POST', '/api/v2/auth/login', { body: { email, password: 'correct horse battery staple' } })).body.access_token as string;
+    const products = (await json(base, 'GET', '/api/v2/products?limit=5')).body.data as { id: string; stock: number }[];
+    expect(products.length).toBeGreaterThan(0);
+    const product = products[0]!;
+
+    // a webhook for payment and cancellation events, to a receiver on loopback (allowed in local runs)
+    const hook = await json(base, 'POST', '/api/v2/webhooks', { token, body: { url: hookUrl, event_types: ['order.paid', 'order.cancelled'] } });
+    expect(hook.status).toBe(201);
+
+    // order → paid
+    const order = await json(base, 'POST', '/api/v2/orders', { token, headers: { 'idempotency-key': 'e2e-order-1' }, body: { items: [{ product_id: product.id, quantity: 1 }], payment_method: 'pm_card_ok' } });
+    expect(order.status).toBe(201);
+    expect(order.body.status).toBe('paid');
+    expect((await json(base, 'GET', `/api/v2/orders/${order.body.id}`, { token })).body.status).toBe('paid');
+
+    // notification and a signed webhook delivery
+    await eventually('an order.paid notification', async () => ((await json(base, 'GET', '/api/v2/notifications', { token })).body.data as { type: string }[]).find((n) => n.type === 'order.paid'));
+    const delivery = await eventually('a webhook delivery', async () => hooks.find((h) => h.body.includes(order.body.id)));
+    const [t, v1] = String(delivery.headers['tessera-signature']).split(',').map((p) => p.split('=')[1]);
+    expect(v1).toBe(createHmac('sha256', hook.body.signing_secret).update(`${t}.${delivery.body}`).digest('hex'));
+
+    // cancel → refund
+    const cancelled = await json(base, 'POST', `/api/v2/orders/${order.body.id}/cancel`, { token });
+    expect(cancelled.body.status).toBe('cancelled');
+    const payments = (await json(base, 'GET', `/api/v2/orders/${order.body.id}/payments`, { token })).body.data as { status: string; ledger: { status: string }[] }[];
+    expect(payments).toHaveLength(1);
+    expect(payments[0]!.status).toBe('refunded');
+    expect(payments[0]!.ledger.map((e) => e.status)).toEqual(['pending', 'authorized', 'refunded']);
+    await eventually('a refund notification', async () => ((await json(base, 'GET', '/api/v2/notifications', { token })).body.data as { type: string }[]).find((n) => n.type === 'payment.refunded'));
+    await eventually('a cancellation webhook', async () => hooks.find((h) => h.body.includes('order.cancelled')));
+
+    // a crashed service is reported and restarted
+    const catalogPid = Number(/│ \d+\s+│ 'catalog-1'\s+│ \d+\s+│ (\d+)/.exec(output)![1]);
+    process.kill(catalogPid, 'SIGKILL');
+    await eventually('the crash to be reported', async () => (/catalog-1 exited \(SIGKILL\); restarting/.test(output) ? true : undefined));
+    await eventually('products to be served by both catalogs again', async () => {
+      const res = await Promise.all([1, 2, 3, 4].map(() => json(base, 'GET', `/api/v2/products/${product.id}`)));
+      return res.every((r) => r.status === 200) ? true : undefined;
+    });
+
+    // stop: everything goes away
+    const exited = new Promise<number | null>((resolve) => runner.once('exit', resolve));
+    runner.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await new Promise((r) => setTimeout(r, 500));
+    const alive = pids.filter((pid) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(alive).toEqual([]);
+    expect(processesMentioning(dataDir)).toEqual([]);
+
+    // a second start reuses the data: the same user logs in, the order is still there
+    output = '';
+    runner = spawn(process.execPath, ['--import', 'tsx', 'scripts/runner/cli.ts', '--port', '0', '--data-dir', dataDir], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    runner.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+    const again = await eventually('the second start', async () => /Tessera is ready at (http:\/\/localhost:\d+)/.exec(output)?.[1]?.replace('localhost', '127.0.0.1'), 90_000);
+    const relogin = await json(again, 'POST', '/api/v2/auth/login', { body: { email, password: 'correct horse battery staple' } });
+    expect(relogin.status).toBe(200);
+    expect((await json(again, 'GET', `/api/v2/orders/${order.body.id}`, { token: relogin.body.access_token })).body.status).toBe('cancelled');
+    const secondExit = new Promise<number | null>((resolve) => runner.once('exit', resolve));
+    runner.kill('SIGINT');
+    expect(await secondExit).toBe(0);
+    expect(processesMentioning(dataDir)).toEqual([]);
+  }, 180_000);
+});
