@@ -28,8 +28,17 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
   const ready = async () => {
     if (draining) return false;
     if (Date.now() < readyUntil) return true;
-    // Cheap calls that prove users and catalog answer; remembered for a second.
-    await Promise.all([clients.auth.getJwks({}, { deadlineMs: 1_000 }), clients.catalog.listProducts({ query: '', page: { pageSize: 1, pageToken: '', offset: 0 } }, { deadlineMs: 1_000 })]);
+    // One cheap read per service (each touches its database); remembered for a second.
+    const o = { deadlineMs: 1_000 };
+    const nobody = 'usr_1';
+    const page = { pageSize: 1, pageToken: '', offset: 0 };
+    await Promise.all([
+      clients.auth.getJwks({}, o),
+      clients.catalog.listProducts({ query: '', page }, o),
+      clients.orders.listOrders({ userId: nobody, page }, o),
+      clients.payments.listPayments({ userId: nobody, orderId: 'ord_1' }, o),
+      clients.notifications.listNotifications({ userId: nobody, page, unreadOnly: false }, o),
+    ]);
     readyUntil = Date.now() + 1_000;
     return true;
   };

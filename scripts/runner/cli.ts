@@ -149,4 +149,7 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+main().catch((error: unknown) => {
+  process.stdout.write(`\nTessera could not start: ${(error as Error).message}\n`);
+  process.exit(1);
+});

@@ -257,7 +257,7 @@ function clearStalePid(dir: string): void {
   if (Number.isInteger(pid) && pid > 0) {
     try {
       process.kill(pid, 0);
-      throw new Error(`postgres is already running from ${dir} (pid ${pid}); stop it first`);
+      throw new Error(`postgres is already running from ${dir} (pid ${pid}): another run is using this data folder; stop it, or pass another --data-dir`);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
