@@ -3,6 +3,7 @@ import type { ReservedSql } from 'postgres';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ClusterDb } from '@tessera/data';
 import type { Logger } from '@tessera/logging';
+import { PollLoop } from './poll-loop';
 
 export interface OutboxEvent {
   /** `<producer>:<outbox id>`: unique across producers, the consumers' dedup key. */
@@ -63,10 +64,8 @@ function relayMetrics(registry: Registry) {
  * so a failing event holds back its successors instead of being overtaken.
  */
 export class OutboxRelay {
-  private stopped = false;
-  private loop: Promise<void> | undefined;
+  private readonly loop: PollLoop;
   private leaderConnection: ReservedSql | undefined;
-  private wake: (() => void) | undefined;
   private readonly lockKey: string;
   private readonly labels: { producer: string; cluster: string };
   private readonly metrics: ReturnType<typeof relayMetrics>;
@@ -75,42 +74,30 @@ export class OutboxRelay {
     this.lockKey = BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update(`tessera:outbox:${o.producer}`).digest('hex').slice(0, 16)}`)).toString();
     this.labels = { producer: o.producer, cluster: o.cluster.name };
     this.metrics = relayMetrics(o.registry);
+    const pollMs = o.pollMs ?? 200;
+    this.loop = new PollLoop(
+      async () => (await this.ensureLeader()) && this.round(),
+      // Followers only check for leadership now and then.
+      () => (this.leaderConnection ? pollMs : pollMs * 5),
+      async (error) => {
+        this.o.logger.warn({ err: error, cluster: this.o.cluster.name }, 'outbox relay round failed');
+        await this.stepDown();
+      },
+    );
   }
 
   start(): void {
-    this.loop ??= this.run();
+    this.loop.start();
   }
 
   /** Ask for a round now (after a commit that enqueued events), instead of at the next poll. */
   poke(): void {
-    this.wake?.();
+    this.loop.poke();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
+    await this.loop.stop();
     await this.stepDown();
-  }
-
-  private async run(): Promise<void> {
-    const pollMs = this.o.pollMs ?? 200;
-    while (!this.stopped) {
-      let busy = false;
-      try {
-        if (await this.ensureLeader()) busy = await this.round();
-      } catch (error) {
-        this.o.logger.warn({ err: error, cluster: this.o.cluster.name }, 'outbox relay round failed');
-        await this.stepDown();
-      }
-      if (!busy && !this.stopped) await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.leaderConnection ? pollMs : pollMs * 5);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
   }
 
   private async ensureLeader(): Promise<boolean> {

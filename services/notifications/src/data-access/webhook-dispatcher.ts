@@ -6,6 +6,7 @@ import type { LookupFunction } from 'node:net';
 import { Counter, type Registry } from 'prom-client';
 import type { ClusterDb } from '@tessera/data';
 import type { Logger } from '@tessera/logging';
+import { PollLoop } from '@tessera/outbox';
 import { isPublicAddress, type UrlPolicy } from '../domain/url-guard';
 
 export interface DispatcherOptions {
@@ -60,46 +61,25 @@ interface Due {
 
 /** Delivers pending webhook deliveries of one cluster; several processes may run it (rows are leased). */
 export class WebhookDispatcher {
-  private stopped = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly loop: PollLoop;
   private readonly outcomes: Counter<'outcome'>;
 
   constructor(private readonly o: DispatcherOptions) {
     const existing = o.registry.getSingleMetric('webhook_deliveries_total') as Counter<'outcome'> | undefined;
     this.outcomes = existing ?? new Counter({ name: 'webhook_deliveries_total', help: 'Webhook delivery attempts by outcome.', labelNames: ['outcome'], registers: [o.registry] });
+    this.loop = new PollLoop(() => this.round(), () => o.pollMs ?? 250, (error) => o.logger.warn({ err: error }, 'webhook dispatch round failed'));
   }
 
   start(): void {
-    this.loop ??= this.run();
+    this.loop.start();
   }
 
   poke(): void {
-    this.wake?.();
+    this.loop.poke();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wake?.();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      let busy = false;
-      try {
-        busy = await this.round();
-      } catch (error) {
-        this.o.logger.warn({ err: error }, 'webhook dispatch round failed');
-      }
-      if (!busy && !this.stopped) await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.o.pollMs ?? 250);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async round(): Promise<boolean> {
