@@ -239,6 +239,7 @@ function makeNode(spec: {
       if (!proc?.isRunning()) return;
       proc.resume();
       proc.signal('SIGINT');
+      // Escalates if fast shutdown hangs, and keeps this process alive until the child is gone (children are unref'd).
       const timer = setTimeout(() => proc?.signal('SIGQUIT'), 10_000);
       await proc.exited.catch(() => undefined);
       clearTimeout(timer);

@@ -27,6 +27,10 @@ export function startProcess(command: string, args: string[], options: { logFile
   } finally {
     closeSync(fd);
   }
+  // The owner stops servers explicitly (stop(), test teardown, the runner's
+  // Ctrl-C); a running server must not by itself keep a finished Node process
+  // (a test run, a script) alive.
+  child.unref();
   let running = true;
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', (error) => {

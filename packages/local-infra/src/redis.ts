@@ -61,7 +61,10 @@ export async function startRedis(options: { dir: string; port?: number; host?: s
       if (!proc.isRunning()) return;
       proc.resume();
       proc.signal('SIGTERM');
+      // Also what keeps this process alive until the child is gone (children are unref'd).
+      const timer = setTimeout(() => proc.signal('SIGKILL'), 10_000);
       await proc.exited.catch(() => undefined);
+      clearTimeout(timer);
     },
     pause: () => proc.pause(),
     resume: () => proc.resume(),
