@@ -54,8 +54,8 @@ describe('cache engine when Redis is paused (SIGSTOP)', () => {
     } finally {
       redis.resume();
     }
-    // One command timeout (the GET), then the DB; timer and scheduling slack on a busy 2-core machine.
-    expect(slowest).toBeLessThan(COMMAND_TIMEOUT_MS + DB_MS + 60);
+    // One command timeout (the GET), then the DB; plus timer and scheduling slack on a 2-core machine running other suites in parallel.
+    expect(slowest).toBeLessThan(COMMAND_TIMEOUT_MS + DB_MS + 100);
     expect(await metric(registry, 'cache_requests_total', { cache: 'paused', result: 'bypass' })).toBeGreaterThanOrEqual(1_000);
 
     // The breaker half-opens, a probe succeeds, and lookups are hits again.

@@ -31,7 +31,7 @@ describe('read-your-writes against a replica that applies WAL 1 s late', () => {
 
   test('when a row is read right after its write without the token, then the replica can miss it', async () => {
     let misses = 0;
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 10; i++) {
       const { value: id } = await cluster.write(async (tx) => (await tx<{ id: number }[]>`insert into notes (body) values ('untokened') returning id`)[0]!.id);
       const { value: rows, servedBy } = await cluster.readWithInfo((sql) => sql`select body from notes where id = ${id}`);
       if (rows.length === 0) {
