@@ -2,16 +2,10 @@ import path from 'node:path';
 import { startRedis, type RedisNode } from '@tessera/local-infra';
 import { createRegistry, type Registry } from '@tessera/metrics';
 import { Cache, createStore, type CacheStore } from '@tessera/cache';
-import { scratchDir } from '@tessera/testing';
+import { scratchDir, metricSum } from '@tessera/testing';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function metric(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
-  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
-  return ((m?.values ?? []) as { value: number; labels: Record<string, string | number> }[])
-    .filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val))
-    .reduce((s, v) => s + v.value, 0);
-}
 
 describe('cache engine when Redis is paused (SIGSTOP)', () => {
   let redis: RedisNode;
@@ -56,16 +50,16 @@ describe('cache engine when Redis is paused (SIGSTOP)', () => {
     }
     // One command timeout (the GET), then the DB; plus timer and scheduling slack on a 2-core machine running other suites in parallel.
     expect(slowest).toBeLessThan(COMMAND_TIMEOUT_MS + DB_MS + 100);
-    expect(await metric(registry, 'cache_requests_total', { cache: 'paused', result: 'bypass' })).toBeGreaterThanOrEqual(1_000);
+    expect(await metricSum(registry, 'cache_requests_total', { cache: 'paused', result: 'bypass' })).toBeGreaterThanOrEqual(1_000);
 
     // The breaker half-opens, a probe succeeds, and lookups are hits again.
-    const hitsBefore = await metric(registry, 'cache_requests_total', { cache: 'paused', result: 'hit' });
+    const hitsBefore = await metricSum(registry, 'cache_requests_total', { cache: 'paused', result: 'hit' });
     const deadline = Date.now() + 5_000;
-    while ((await metric(registry, 'cache_requests_total', { cache: 'paused', result: 'hit' })) === hitsBefore) {
+    while ((await metricSum(registry, 'cache_requests_total', { cache: 'paused', result: 'hit' })) === hitsBefore) {
       if (Date.now() > deadline) throw new Error('cache not used again after SIGCONT');
       await cache.get('k1', () => load('k1'));
       await sleep(50);
     }
-    expect(await metric(registry, 'cache_breaker_state', { cache: 'paused' })).toBe(0);
+    expect(await metricSum(registry, 'cache_breaker_state', { cache: 'paused' })).toBe(0);
   });
 });

@@ -1,20 +1,8 @@
 import { AppError, Code } from '@tessera/errors';
 import { createRegistry, type Registry } from '@tessera/metrics';
 import { ShardedDb, ShardMap, type ClusterDb } from '@tessera/data';
-import { startTestShards, type TestShards } from '@tessera/testing';
+import { metricSum, startTestShards, type TestShards, until } from '@tessera/testing';
 
-async function fallbacks(registry: Registry): Promise<number> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === 'db_replica_fallbacks_total');
-  return ((metric?.values ?? []) as { value: number }[]).reduce((sum, v) => sum + v.value, 0);
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('replica and primary faults', () => {
   let shards: TestShards;
@@ -40,7 +28,7 @@ describe('replica and primary faults', () => {
 
   test('when the replica is paused (SIGSTOP), then reads keep succeeding within the deadline from the primary, and the replica is used again after SIGCONT', async () => {
     const replica = shards.servers[0]!.replicas[0]!;
-    const before = await fallbacks(registry);
+    const before = await metricSum(registry, 'db_replica_fallbacks_total');
     replica.pause();
     try {
       for (let i = 0; i < 20; i++) {
@@ -49,7 +37,7 @@ describe('replica and primary faults', () => {
         expect(result.servedBy).toBe('primary');
         expect(Date.now() - started).toBeLessThan(1_000);
       }
-      expect((await fallbacks(registry)) - before).toBe(20);
+      expect((await metricSum(registry, 'db_replica_fallbacks_total')) - before).toBe(20);
     } finally {
       replica.resume();
     }
@@ -58,14 +46,14 @@ describe('replica and primary faults', () => {
 
   test('when the replica is stopped, then reads go to the primary; when it is started again, it serves them again', async () => {
     const replica = shards.servers[0]!.replicas[0]!;
-    const before = await fallbacks(registry);
+    const before = await metricSum(registry, 'db_replica_fallbacks_total');
     await replica.stop();
     for (let i = 0; i < 20; i++) {
       const started = Date.now();
       expect((await read()).servedBy).toBe('primary');
       expect(Date.now() - started).toBeLessThan(1_000);
     }
-    expect((await fallbacks(registry)) - before).toBe(20);
+    expect((await metricSum(registry, 'db_replica_fallbacks_total')) - before).toBe(20);
     await replica.start();
     await until('replica serves reads again', async () => (await read()).servedBy === 'shard-a-replica-1');
   });

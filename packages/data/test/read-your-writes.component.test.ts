@@ -1,12 +1,7 @@
 import { createRegistry, type Registry } from '@tessera/metrics';
 import { parseToken, ShardedDb, ShardMap, type ClusterDb } from '@tessera/data';
-import { startTestShards, type TestShards } from '@tessera/testing';
+import { startTestShards, type TestShards, metricSum } from '@tessera/testing';
 
-async function counter(registry: Registry, name: string, labels: Record<string, string>): Promise<number> {
-  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
-  const values = (metric?.values ?? []) as { value: number; labels: Record<string, string | number> }[];
-  return values.filter((v) => Object.entries(labels).every(([k, val]) => v.labels[k] === val)).reduce((sum, v) => sum + v.value, 0);
-}
 
 describe('read-your-writes against a replica that applies WAL 1 s late', () => {
   let shards: TestShards;
@@ -43,14 +38,14 @@ describe('read-your-writes against a replica that applies WAL 1 s late', () => {
   });
 
   test('when 50 reads each carry their write\'s token, then every one returns the written row', async () => {
-    const fallbacksBefore = await counter(registry, 'db_replica_fallbacks_total', { cluster: 'shard-a' });
+    const fallbacksBefore = await metricSum(registry, 'db_replica_fallbacks_total', { cluster: 'shard-a' });
     for (let i = 0; i < 50; i++) {
       const { value: id, token } = await cluster.write(async (tx) => (await tx<{ id: number }[]>`insert into notes (body) values (${`note ${i}`}) returning id`)[0]!.id);
       const rows = await cluster.read((sql) => sql`select body from notes where id = ${id}`, { tokens: [parseToken(token)!] });
       expect(rows).toEqual([{ body: `note ${i}` }]);
     }
     // The replica was behind every time, so the primary served them, and the metric says so.
-    expect((await counter(registry, 'db_replica_fallbacks_total', { cluster: 'shard-a', reason: 'replica_behind' })) - fallbacksBefore).toBe(50);
+    expect((await metricSum(registry, 'db_replica_fallbacks_total', { cluster: 'shard-a', reason: 'replica_behind' })) - fallbacksBefore).toBe(50);
   });
 
   test('when the replica has caught up with the token, then the replica serves the read', async () => {
@@ -64,7 +59,7 @@ describe('read-your-writes against a replica that applies WAL 1 s late', () => {
   test('when reads and writes have run, then the metrics show latency per role, pool usage and the replica lag', async () => {
     await cluster.write((tx) => tx`insert into notes (body) values ('lag')`);
     await new Promise((r) => setTimeout(r, 400));
-    expect(await counter(registry, 'db_replica_lag_seconds', { cluster: 'shard-a', replica: 'shard-a-replica-1' })).toBeGreaterThan(0.2);
+    expect(await metricSum(registry, 'db_replica_lag_seconds', { cluster: 'shard-a', replica: 'shard-a-replica-1' })).toBeGreaterThan(0.2);
     const text = await registry.metrics();
     expect(text).toMatch(/db_query_duration_seconds_count\{cluster="shard-a",role="primary",kind="write"\} [1-9]/);
     expect(text).toMatch(/db_query_duration_seconds_count\{cluster="shard-a",role="replica",kind="read"\} [1-9]/);

@@ -3,3 +3,4 @@ export { enqueueEvent, claimEvent, type NewEvent } from './enqueue';
 export { OutboxRelay, type OutboxEvent, type RelayOptions } from './relay';
 export { grpcDelivery, parseSubscribers, type Subscriber } from './grpc-delivery';
 export { PollLoop } from './poll-loop';
+export { startRelays, type Relays } from './relays';

@@ -5,20 +5,9 @@ import { ShardedDb, ShardMap, type ClusterDb } from '@tessera/data';
 import { createLogger } from '@tessera/logging';
 import { createRegistry, type Registry } from '@tessera/metrics';
 import { enqueueEvent, OUTBOX_SQL, OutboxRelay, type OutboxEvent } from '@tessera/outbox';
-import { testDatabase, type TestDatabase } from '@tessera/testing';
+import { testDatabase, type TestDatabase, metricSum, until } from '@tessera/testing';
 
-async function gauge(registry: Registry, name: string): Promise<number> {
-  const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
-  return ((m?.values ?? []) as { value: number }[]).reduce((s, v) => s + v.value, 0);
-}
 
-async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('outbox relay', () => {
   let db: TestDatabase;
@@ -51,7 +40,7 @@ describe('outbox relay', () => {
     const registries = [createRegistry(), createRegistry()];
     const relays = registries.map((registry) => new OutboxRelay({ producer: 'test', cluster, deliver, logger, registry, pollMs: 20, maxBackoffMs: 100 }));
     relays.forEach((r) => r.start());
-    await until('a leader', async () => (await gauge(registries[0]!, 'outbox_relay_leader')) + (await gauge(registries[1]!, 'outbox_relay_leader')) === 1);
+    await until('a leader', async () => (await metricSum(registries[0]!, 'outbox_relay_leader')) + (await metricSum(registries[1]!, 'outbox_relay_leader')) === 1);
 
     for (const [aggregate, type] of [['A', 'a1'], ['B', 'b1'], ['A', 'a2'], ['B', 'b2'], ['A', 'a3']] as const) await enqueue(aggregate, type);
 
@@ -66,14 +55,14 @@ describe('outbox relay', () => {
     await until('A delivered after retries', () => log.filter((e) => e.aggregateId === 'A').length === 3);
     expect(log.filter((e) => e.aggregateId === 'A').map((e) => e.type)).toEqual(['a1', 'a2', 'a3']);
     expect(log.filter((e) => e.aggregateId === 'B').map((e) => e.type)).toEqual(['b1', 'b2']);
-    expect((await gauge(registries[0]!, 'outbox_relay_leader')) + (await gauge(registries[1]!, 'outbox_relay_leader'))).toBe(1);
+    expect((await metricSum(registries[0]!, 'outbox_relay_leader')) + (await metricSum(registries[1]!, 'outbox_relay_leader'))).toBe(1);
 
     // Fail over: stop whichever leads; the other picks up new events.
-    const leader = (await gauge(registries[0]!, 'outbox_relay_leader')) === 1 ? 0 : 1;
+    const leader = (await metricSum(registries[0]!, 'outbox_relay_leader')) === 1 ? 0 : 1;
     await relays[leader]!.stop();
     await enqueue('C', 'c1');
     await until('C delivered by the other relay', () => log.some((e) => e.type === 'c1'));
-    expect(await gauge(registries[1 - leader]!, 'outbox_relay_leader')).toBe(1);
+    expect(await metricSum(registries[1 - leader]!, 'outbox_relay_leader')).toBe(1);
     await relays[1 - leader]!.stop();
 
     const [backlog] = await cluster.primary`select count(*)::int as n from outbox where delivered_at is null`;

@@ -4,7 +4,7 @@ import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
 import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
-import { grpcDelivery, OUTBOX_SQL, OutboxRelay, parseSubscribers } from '@tessera/outbox';
+import { OUTBOX_SQL, startRelays } from '@tessera/outbox';
 import { loadOrdersConfig, type OrdersConfig } from './config';
 import { orderRepository } from './data-access/order-repository';
 import { catalogClient, paymentsClient } from './data-access/service-clients';
@@ -19,14 +19,12 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger = 
   const db = await ShardedDb.connect({ ...loadDataConfig(config), registry });
   if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR, [OUTBOX_SQL]) }, 'migrations applied');
 
-  const delivery = grpcDelivery(parseSubscribers(config.EVENT_SUBSCRIBERS), registry);
-  const relays = new Map(db.clusters.map((cluster) => [cluster.name, new OutboxRelay({ producer: 'orders', cluster, deliver: delivery.deliver, logger, registry })]));
-  relays.forEach((r) => r.start());
+  const relays = startRelays({ producer: 'orders', db, subscribers: config.EVENT_SUBSCRIBERS, logger, registry });
 
   const catalog = catalogClient(config.CATALOG_TARGET, registry);
   const payments = paymentsClient(config.PAYMENTS_TARGET, registry, config.PAYMENT_TIMEOUT_MS);
   const deps = {
-    orders: orderRepository(db, { keyTtlMs: config.IDEMPOTENCY_KEY_TTL_MS, onEvent: (cluster: string) => relays.get(cluster)?.poke() }),
+    orders: orderRepository(db, { keyTtlMs: config.IDEMPOTENCY_KEY_TTL_MS, onEvent: (cluster: string) => relays.poke(cluster) }),
     catalog,
     payments,
     keyLeaseMs: config.IDEMPOTENCY_LEASE_MS,
@@ -68,8 +66,7 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger = 
       recovering = false;
       wakeRecovery();
       await recovery;
-      await Promise.all([...relays.values()].map((r) => r.stop()));
-      delivery.close();
+      await relays.stop();
       catalog.close();
       payments.close();
       await db.end();

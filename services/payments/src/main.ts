@@ -4,7 +4,7 @@ import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
 import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
-import { grpcDelivery, OUTBOX_SQL, OutboxRelay, parseSubscribers } from '@tessera/outbox';
+import { OUTBOX_SQL, startRelays } from '@tessera/outbox';
 import { loadPaymentsConfig, type PaymentsConfig } from './config';
 import { paymentRepository } from './data-access/payment-repository';
 import { sandboxProcessor } from './data-access/sandbox-processor';
@@ -18,9 +18,7 @@ export async function startPaymentsService(config: PaymentsConfig, logger: Logge
   const db = await ShardedDb.connect({ ...loadDataConfig(config), registry });
   if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR, [OUTBOX_SQL]) }, 'migrations applied');
 
-  const delivery = grpcDelivery(parseSubscribers(config.EVENT_SUBSCRIBERS), registry);
-  const relays = new Map(db.clusters.map((cluster) => [cluster.name, new OutboxRelay({ producer: 'payments', cluster, deliver: delivery.deliver, logger, registry })]));
-  relays.forEach((r) => r.start());
+  const relays = startRelays({ producer: 'payments', db, subscribers: config.EVENT_SUBSCRIBERS, logger, registry });
 
   const crashPoint = (name: string) => {
     if (config.CRASH_AT === name) {
@@ -29,7 +27,7 @@ export async function startPaymentsService(config: PaymentsConfig, logger: Logge
     }
   };
   const deps = {
-    payments: paymentRepository(db, (cluster) => relays.get(cluster)?.poke()),
+    payments: paymentRepository(db, (cluster) => relays.poke(cluster)),
     processor: sandboxProcessor(db, { timeoutMs: config.PROCESSOR_TIMEOUT_MS }),
     crashPoint,
   };
@@ -43,8 +41,7 @@ export async function startPaymentsService(config: PaymentsConfig, logger: Logge
       server.addService(pb.PaymentsServiceService, paymentsHandlers(deps));
     },
     close: async () => {
-      await Promise.all([...relays.values()].map((r) => r.stop()));
-      delivery.close();
+      await relays.stop();
       await db.end();
     },
   });
