@@ -1,8 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { redisConnection } from '@tessera/cache';
-import { onShutdown, type RunningService } from '@tessera/grpc-kit';
-import { ConfigError } from '@tessera/config';
+import { runMain, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry, startMetricsServer } from '@tessera/metrics';
 import { createApp } from './app';
@@ -79,20 +78,4 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
   };
 }
 
-if (require.main === module) {
-  let config: EdgeConfig;
-  try {
-    config = loadEdgeConfig();
-  } catch (error) {
-    process.stderr.write(`edge: ${error instanceof ConfigError ? error.message : String(error)}\n`);
-    process.exit(1);
-  }
-  const logger = createLogger({ service: 'edge', level: config.LOG_LEVEL });
-  startEdge(config, logger).then(
-    (edge) => onShutdown(logger, () => edge.stop(), config.DRAIN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 5_000),
-    (error: unknown) => {
-      logger.fatal({ err: error }, 'failed to start');
-      setTimeout(() => process.exit(1), 100);
-    },
-  );
-}
+if (require.main === module) runMain('edge', loadEdgeConfig, startEdge);

@@ -239,6 +239,17 @@ describe('the REST edge over the real services', () => {
     const bad = await fetch(`${base}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ grant_type: 'password' }) });
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: 'unsupported_grant_type', status: 400 });
+    // Malformed requests are OAuth errors, never a 500.
+    const malformed: [RequestInit, number, string][] = [
+      [{ method: 'POST' }, 400, 'unsupported_grant_type'],
+      [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials' }) }, 400, 'unsupported_grant_type'],
+      [{ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=a&client_id=b&client_secret=x' }, 400, 'invalid_request'],
+      [{ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from('%E0%A4%A:secret').toString('base64')}` }, body: 'grant_type=client_credentials' }, 401, 'invalid_client'],
+    ];
+    for (const [init, status, error] of malformed) {
+      const res = await fetch(`${base}/oauth/token`, init);
+      expect([res.status, ((await res.json()) as { error: string }).error]).toEqual([status, error]);
+    }
     const jwks = await http(base, 'GET', '/.well-known/jwks.json');
     expect(jwks.body.keys.map((k: { kid: string }) => k.kid)).toEqual(['edge-k1']);
   });

@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { AppError, codeName } from '@tessera/errors';
+import { AppError, codeName, Reason } from '@tessera/errors';
 import { MetadataKeys } from '@tessera/grpc-kit';
 import type { Logger } from '@tessera/logging';
 
@@ -20,6 +20,14 @@ export const HTTP_STATUS_BY_GRPC: Record<number, number> = {
   [GrpcStatus.UNIMPLEMENTED]: 501,
   [GrpcStatus.UNAVAILABLE]: 503,
   [GrpcStatus.DEADLINE_EXCEEDED]: 504,
+};
+
+/**
+ * Error reasons whose HTTP status differs from their gRPC code's row: the
+ * IETF idempotency draft answers a reused Idempotency-Key with 422.
+ */
+export const HTTP_STATUS_BY_REASON: Record<string, number> = {
+  [Reason.IDEMPOTENCY_KEY_REUSED]: 422,
 };
 
 export interface Violation {
@@ -63,7 +71,8 @@ function isServiceError(error: unknown): error is ServiceError {
 export function toProblem(error: unknown, logger: Logger): HttpProblem {
   if (error instanceof HttpProblem) return error;
   if (isServiceError(error)) {
-    const status = HTTP_STATUS_BY_GRPC[error.code] ?? 500;
+    const reason = error.metadata?.get(MetadataKeys.errorReason)[0];
+    const status = (typeof reason === 'string' ? HTTP_STATUS_BY_REASON[reason] : undefined) ?? HTTP_STATUS_BY_GRPC[error.code] ?? 500;
     if (status === 500) {
       logger.error({ err: error, grpcCode: codeName(error.code) }, 'upstream error');
       return problem(500, 'internal error');
@@ -86,16 +95,20 @@ export function toProblem(error: unknown, logger: Logger): HttpProblem {
   return problem(500, 'internal error');
 }
 
-export function sendProblem(res: Response, p: HttpProblem, requestId: string): void {
+/** The RFC 9457 body of a problem; `extra` members are added after the standard ones. */
+export function problemBody(p: HttpProblem, requestId: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    type: `https://tessera.dev/problems/${p.status}`,
+    title: p.title,
+    status: p.status,
+    ...(p.detail ? { detail: p.detail } : {}),
+    ...(p.errors.length ? { errors: p.errors } : {}),
+    ...extra,
+    request_id: requestId,
+  });
+}
+
+export function sendProblem(res: Response, p: HttpProblem, requestId: string, extra: Record<string, unknown> = {}): void {
   for (const [k, v] of Object.entries(p.headers)) res.setHeader(k, v);
-  res.status(p.status).type('application/problem+json').send(
-    JSON.stringify({
-      type: `https://tessera.dev/problems/${p.status}`,
-      title: p.title,
-      status: p.status,
-      ...(p.detail ? { detail: p.detail } : {}),
-      ...(p.errors.length ? { errors: p.errors } : {}),
-      request_id: requestId,
-    }),
-  );
+  res.status(p.status).type('application/problem+json').send(problemBody(p, requestId, extra));
 }

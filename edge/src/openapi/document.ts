@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Route, Version } from '../routes/route';
+import type { Route } from '../routes/route';
+import type { Version } from '../routes/version';
 
 const problemSchema = {
   type: 'object',

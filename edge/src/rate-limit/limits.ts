@@ -1,7 +1,7 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
-import type { Principal } from '../auth/principal';
 import { problem, sendProblem } from '../errors/problem';
+import { requestContext } from '../http/request-context';
 
 export interface LimitSettings {
   windowMs: number;
@@ -13,7 +13,20 @@ export interface LimitSettings {
   store: (name: string) => Store | undefined;
 }
 
-type Locals = { principal?: Principal; requestId: string };
+/** What both limiters share: the window, draft-8 headers, 429 as a problem, and fail-open on store errors. */
+function common(settings: LimitSettings, name: string, detail: string) {
+  const store = settings.store(name);
+  return {
+    windowMs: settings.windowMs,
+    standardHeaders: 'draft-8' as const,
+    legacyHeaders: false,
+    passOnStoreError: true,
+    ...(store ? { store } : {}),
+    handler: (_req: Request, res: Response) => sendProblem(res, problem(429, detail), requestContext(res).requestId),
+    // trust proxy is configured on the app (TRUST_PROXY).
+    validate: { trustProxy: false, xForwardedForHeader: false },
+  };
+}
 
 /**
  * Quotas: anonymous callers per client IP, everyone else per principal (user,
@@ -23,36 +36,23 @@ type Locals = { principal?: Principal; requestId: string };
  */
 export function quotaLimiter(settings: LimitSettings): RequestHandler {
   const limitFor = (req: Request) => {
-    const principal = (req.res!.locals as Locals).principal;
+    const principal = requestContext(req.res!).principal;
     if (!principal) return settings.anonymous;
     return principal.kind === 'user' ? settings.user : settings.apiKey;
   };
   return rateLimit({
-    windowMs: settings.windowMs,
+    ...common(settings, 'quota', 'rate limit exceeded; see the RateLimit and Retry-After headers'),
     limit: limitFor,
     // IPv6 clients are keyed by their /56, so rotating addresses within one allocation does not dodge the limit.
-    keyGenerator: (req) => (req.res!.locals as Locals).principal?.key ?? `ip:${ipKeyGenerator(req.ip ?? '')}`,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    passOnStoreError: true,
-    ...(settings.store('quota') ? { store: settings.store('quota')! } : {}),
-    handler: (req, res) => sendProblem(res, problem(429, 'rate limit exceeded; see the RateLimit and Retry-After headers'), (res.locals as Locals).requestId),
-    // trust proxy is configured on the app (TRUST_PROXY).
-    validate: { trustProxy: false, xForwardedForHeader: false },
+    keyGenerator: (req) => requestContext(req.res!).principal?.key ?? `ip:${ipKeyGenerator(req.ip ?? '')}`,
   });
 }
 
 /** Login, token and registration endpoints: per client IP, strict, whoever the caller claims to be. */
 export function authLimiter(settings: LimitSettings): RequestHandler {
   return rateLimit({
-    windowMs: settings.windowMs,
+    ...common(settings, 'auth', 'too many attempts; see the Retry-After header'),
     limit: settings.auth,
     keyGenerator: (req) => `auth-ip:${ipKeyGenerator(req.ip ?? '')}`,
-    standardHeaders: 'draft-8',
-    legacyHeaders: false,
-    passOnStoreError: true,
-    ...(settings.store('auth') ? { store: settings.store('auth')! } : {}),
-    handler: (req, res) => sendProblem(res, problem(429, 'too many attempts; see the Retry-After header'), (res.locals as Locals).requestId),
-    validate: { trustProxy: false, xForwardedForHeader: false },
   });
 }

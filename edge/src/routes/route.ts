@@ -2,9 +2,8 @@ import type { CallOptions } from '@tessera/grpc-kit';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
 import type { Clients } from '../clients';
-import type { Presenter } from './presenter';
-
-export type Version = 'v1' | 'v2';
+import type { Version } from './version';
+import type { VersionFormat } from './version-format';
 
 /** Who may call a route: anyone, a signed-in user (or key/client with the scopes), or an admin. */
 export type Access = 'public' | 'user' | 'admin';
@@ -16,7 +15,7 @@ export interface RouteContext<P, Q, B> {
   body: B;
   principal: Principal | undefined;
   clients: Clients;
-  fmt: Presenter;
+  fmt: VersionFormat;
   /** Options for a gRPC call on behalf of this request: deadline from the request budget, request id, trace, consistency tokens. */
   call(): CallOptions;
   idempotencyKey: string | undefined;

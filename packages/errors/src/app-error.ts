@@ -1,4 +1,5 @@
 import { Code } from './code';
+import type { Reason } from './reason';
 
 /** One invalid input field, addressed by a JSON pointer into the request ("/items/0/quantity"). */
 export interface FieldViolation {
@@ -14,13 +15,17 @@ export interface FieldViolation {
 export class AppError extends Error {
   override readonly name = 'AppError';
 
+  /** Machine-readable cause (google.rpc.ErrorInfo's reason), for callers that must tell two errors of one code apart. */
+  readonly reason: Reason | undefined;
+
   constructor(
     readonly code: Code,
     message: string,
     readonly violations: readonly FieldViolation[] = [],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: Reason },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.reason = options?.reason;
   }
 
   static invalidArgument(message: string, violations: readonly FieldViolation[] = []): AppError {
@@ -35,8 +40,8 @@ export class AppError extends Error {
     return new AppError(Code.ALREADY_EXISTS, message);
   }
 
-  static failedPrecondition(message: string): AppError {
-    return new AppError(Code.FAILED_PRECONDITION, message);
+  static failedPrecondition(message: string, reason?: Reason): AppError {
+    return new AppError(Code.FAILED_PRECONDITION, message, [], reason ? { reason } : undefined);
   }
 
   static unauthenticated(message = 'authentication required'): AppError {

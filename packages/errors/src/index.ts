@@ -1,2 +1,3 @@
 export { Code, codeName } from './code';
 export { AppError, type FieldViolation } from './app-error';
+export { Reason } from './reason';

@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes, randomUUID } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
 import type { Logger } from '@tessera/logging';
 import { MetadataKeys } from './metadata-keys';
+import { continueTrace, type TraceContext } from './trace-context';
 
 /** What a handler knows about the call it serves. */
 export interface CallContext {
@@ -37,15 +37,7 @@ export function runInCallContext<T>(ctx: CallContext, fn: () => T): T {
   return storage.run(ctx, fn);
 }
 
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-
 /** Reads request id and trace from metadata, starting a new trace when there is none (or it is malformed). */
-export function traceFromMetadata(metadata: Metadata): { requestId: string; traceId: string; traceparent: string } {
-  const incomingId = metadata.get(MetadataKeys.requestId)[0];
-  const requestId = typeof incomingId === 'string' && /^[\w.:-]{1,128}$/.test(incomingId) ? incomingId : randomUUID();
-  const incoming = metadata.get(MetadataKeys.traceparent)[0];
-  const match = typeof incoming === 'string' ? TRACEPARENT.exec(incoming) : null;
-  const traceId = match?.[1] ?? randomBytes(16).toString('hex');
-  const flags = match?.[3] ?? '01';
-  return { requestId, traceId, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}` };
+export function traceFromMetadata(metadata: Metadata): TraceContext {
+  return continueTrace(metadata.get(MetadataKeys.requestId)[0], metadata.get(MetadataKeys.traceparent)[0]);
 }

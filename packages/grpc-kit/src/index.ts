@@ -1,6 +1,7 @@
 export { GrpcServer, type GrpcServerOptions, type AsyncServiceImpl } from './server';
 export { createClient, type ClientOptions, type PromiseClient, type CallOptions } from './client';
 export { currentCallContext, type CallContext } from './call-context';
+export { continueTrace, type TraceContext } from './trace-context';
 export { toServiceError } from './error-mapping';
 export { onShutdown } from './shutdown';
 export { runMain, serveGrpc, grpcServiceConfigShape, type RunningService, type ServeOptions } from './service-main';

@@ -5,4 +5,6 @@ export const MetadataKeys = {
   consistencyToken: 'x-consistency-token',
   // A -bin key: binary on the wire, so violation text may hold any Unicode.
   fieldViolations: 'x-field-violations-bin',
+  /** The AppError's reason (google.rpc.ErrorInfo.reason), when it has one. */
+  errorReason: 'x-error-reason',
 } as const;

@@ -24,14 +24,14 @@ export interface RunningService {
 }
 
 /**
- * The process entry point shared by every service's main.ts: load config (a
+ * The process entry point shared by every service's and the edge's main.ts: load config (a
  * bad variable is one clear line and exit 1), start, and drain on SIGTERM; or,
  * with the argument `migrate`, apply the migrations and exit.
  */
 export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS: number }>(
   name: string,
   loadConfig: () => C,
-  start: (config: C, logger: Logger) => Promise<RunningService>,
+  start: (config: C, logger: Logger) => Promise<{ stop(): Promise<void> }>,
   migrate?: (config: C) => Promise<unknown>,
 ): void {
   let config: C;

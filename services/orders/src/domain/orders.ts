@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AppError, Code, type FieldViolation } from '@tessera/errors';
+import { AppError, Code, Reason, type FieldViolation } from '@tessera/errors';
 import { StockUnavailable, type Catalog, type Order, type OrderLine, type OrderRepository, type Payments } from './order';
 
 export interface OrdersDeps {
@@ -43,7 +43,7 @@ export async function createOrder(
   const requestHash = createHash('sha256').update(JSON.stringify([input.items.map((i) => [i.productId, i.quantity]), input.paymentMethod])).digest('hex');
   const claim = await deps.orders.claimKey(input.userId, input.key, requestHash, deps.keyLeaseMs, deadline);
   if (claim.kind === 'replay') return { order: claim.response, replayed: true };
-  if (claim.kind === 'mismatch') throw AppError.failedPrecondition('this Idempotency-Key was used with a different request');
+  if (claim.kind === 'mismatch') throw AppError.failedPrecondition('this Idempotency-Key was used with a different request', Reason.IDEMPOTENCY_KEY_REUSED);
   if (claim.kind === 'in_progress') throw AppError.aborted('a request with this Idempotency-Key is still in progress');
 
   const existing = await deps.orders.find(input.userId, claim.orderId, { tokens: [], deadline, primary: true });

@@ -1,6 +1,6 @@
 import { ID_PREFIXES, type IdKind } from '@tessera/data';
 import { problem } from '../errors/problem';
-import type { Version } from './route';
+import type { Version } from './version';
 
 interface Money {
   amountMinor: number;
@@ -12,12 +12,14 @@ interface Money {
  * on the way in). v1: bare numeric ids, money as a decimal string with a
  * currency, limit/offset pages. v2: prefixed ids, money in minor units, cursors.
  */
-export interface Presenter {
+export interface VersionFormat {
   id(kind: IdKind, prefixed: string): string;
   /** A path or body id as the client wrote it → the prefixed form the services take. */
   parseId(kind: IdKind, raw: string, pointer: string): string;
   money(m: Money | undefined): unknown;
   page<T>(items: T[], page: { limit: number; offset: number; nextCursor: string }): unknown;
+  /** Timestamps are RFC 3339 in both versions; absent ones are null. */
+  time(d: Date | undefined): string | null;
 }
 
 function decimal(minor: number): string {
@@ -28,7 +30,7 @@ function decimal(minor: number): string {
 
 const DIGITS = /^[1-9][0-9]{0,18}$/;
 
-export function presenter(version: Version): Presenter {
+export function versionFormat(version: Version): VersionFormat {
   const v2 = version === 'v2';
   return {
     id: (kind, prefixed) => (v2 ? prefixed : prefixed.slice(ID_PREFIXES[kind].length + 1)),
@@ -40,6 +42,7 @@ export function presenter(version: Version): Presenter {
     },
     money: (m) => (m === undefined ? undefined : v2 ? { amount_minor: m.amountMinor, currency: m.currency } : { amount: decimal(m.amountMinor), currency: m.currency }),
     page: (items, page) => (v2 ? { data: items, next_cursor: page.nextCursor || null } : { data: items, limit: page.limit, offset: page.offset }),
+    time: (d) => d?.toISOString() ?? null,
   };
 }
 

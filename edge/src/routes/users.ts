@@ -1,0 +1,75 @@
+import { users as pb } from '@tessera/contracts';
+import { z } from 'zod';
+import { problem } from '../errors/problem';
+import { pageQuery, pageRequest, pageWindow } from './paging';
+import { route, type Route, type RouteContext } from './route';
+import { email, idParam } from './schemas';
+import type { Version } from './version';
+import type { VersionFormat } from './version-format';
+
+export const presentUser = (f: VersionFormat, u: pb.User) => ({
+  id: f.id('user', u.id),
+  email: u.email,
+  display_name: u.displayName,
+  role: u.role === pb.Role.ROLE_ADMIN ? 'admin' : 'user',
+  created_at: f.time(u.createTime),
+  updated_at: f.time(u.updateTime),
+});
+
+/** Self or admin; anyone else gets the same 404 as for a missing user. */
+function assertSelfOrAdmin(ctx: Pick<RouteContext<unknown, unknown, unknown>, 'principal' | 'userId'>, target: string): void {
+  if (ctx.principal?.role !== 'admin' && ctx.userId() !== target) throw problem(404, 'user not found');
+}
+
+export function userRoutes(version: Version): Route[] {
+  return [
+    route({
+      method: 'post', path: '/users', tag: 'users', summary: 'Register a user', access: 'public', scopes: [], authLimited: true, success: 201,
+      body: z.strictObject({ email, password: z.string().max(1_024), display_name: z.string().max(200) }),
+      async handle(ctx) {
+        const { user } = await ctx.clients.users.createUser({ email: ctx.body.email, password: ctx.body.password, displayName: ctx.body.display_name }, ctx.call());
+        return { status: 201, body: presentUser(ctx.fmt, user!), headers: { Location: `/api/${version}/users/${ctx.fmt.id('user', user!.id)}` } };
+      },
+    }),
+    route({
+      method: 'get', path: '/users/me', tag: 'users', summary: 'The calling user', access: 'user', scopes: ['profile:read'], success: 200,
+      async handle(ctx) {
+        return { status: 200, body: presentUser(ctx.fmt, (await ctx.clients.users.getUser({ id: ctx.userId() }, ctx.call())).user!) };
+      },
+    }),
+    route({
+      method: 'get', path: '/users', tag: 'users', summary: 'List users (admin)', access: 'admin', scopes: ['users:read'], success: 200, query: pageQuery(version),
+      async handle(ctx) {
+        const res = await ctx.clients.users.listUsers({ page: pageRequest(ctx.query) }, ctx.call());
+        return { status: 200, body: ctx.fmt.page(res.users.map((u) => presentUser(ctx.fmt, u)), pageWindow(ctx.query, res.page?.nextPageToken)) };
+      },
+    }),
+    route({
+      method: 'get', path: '/users/:id', tag: 'users', summary: 'A user (self or admin)', access: 'user', scopes: ['profile:read'], success: 200, params: idParam,
+      async handle(ctx) {
+        const id = ctx.fmt.parseId('user', ctx.params.id, '/id');
+        assertSelfOrAdmin(ctx, id);
+        return { status: 200, body: presentUser(ctx.fmt, (await ctx.clients.users.getUser({ id }, ctx.call())).user!) };
+      },
+    }),
+    route({
+      method: 'patch', path: '/users/:id', tag: 'users', summary: 'Change a user (self or admin)', access: 'user', scopes: ['profile:write'], success: 200, params: idParam,
+      body: z.strictObject({ display_name: z.string().max(200).optional(), email: email.optional() }),
+      async handle(ctx) {
+        const id = ctx.fmt.parseId('user', ctx.params.id, '/id');
+        assertSelfOrAdmin(ctx, id);
+        const { user } = await ctx.clients.users.updateUser({ id, ...(ctx.body.display_name !== undefined ? { displayName: ctx.body.display_name } : {}), ...(ctx.body.email !== undefined ? { email: ctx.body.email } : {}) }, ctx.call());
+        return { status: 200, body: presentUser(ctx.fmt, user!) };
+      },
+    }),
+    route({
+      method: 'delete', path: '/users/:id', tag: 'users', summary: 'Delete a user (self or admin)', access: 'user', scopes: ['profile:write'], success: 204, params: idParam,
+      async handle(ctx) {
+        const id = ctx.fmt.parseId('user', ctx.params.id, '/id');
+        assertSelfOrAdmin(ctx, id);
+        await ctx.clients.users.deleteUser({ id }, ctx.call());
+        return { status: 204 };
+      },
+    }),
+  ];
+}
