@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { peerEnv, SERVICE_NAMES, usesRedis, type ServiceName } from '@tessera/local-infra';
 import { CHART, helm, render, ROOT, validate, type K8sObject } from './support/helm';
 
 const supported = process.platform === 'linux' && process.arch === 'x64';
@@ -106,9 +107,21 @@ describeOnLinuxX64('helm chart', () => {
           expect(Array.isArray(peers) && peers.length > 0).toBe(true);
         }
       }
-      // Each service's callers are exactly the services that list it in `calls`.
+      // Each service's callers are exactly the processes that call it or push events to it in the topology.
       const catalogFlows = policies.find((p) => p.metadata.name === 'tessera-catalog-flows')!;
       expect(catalogFlows.spec.ingress[0].from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['orders', 'edge']);
+    });
+
+    test('when deployments render, then each one\'s peer addresses and Redis are exactly what the topology file says', () => {
+      const env = (name: string) => Object.fromEntries((podSpecOf(deployments.find((d) => d.metadata.name === `tessera-${name}`)!).containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
+      const ports: Record<ServiceName, number> = { users: 50051, catalog: 50052, orders: 50053, payments: 50054, notifications: 50055 };
+      for (const caller of [...SERVICE_NAMES, 'edge'] as const) {
+        const rendered = env(caller);
+        const expected = peerEnv(caller, (service) => `dns:///tessera-${service}:${ports[service]}`);
+        const peers = Object.fromEntries(Object.entries(rendered).filter(([k]) => k.endsWith('_TARGET') || k === 'EVENT_SUBSCRIBERS'));
+        expect([caller, peers]).toEqual([caller, expected]);
+        expect([caller, 'REDIS_URL' in rendered]).toEqual([caller, usesRedis(caller)]);
+      }
     });
 
     test('when the default values render, then every CloudNativePG cluster has at least 3 instances, and services read the -rw/-ro Services', () => {

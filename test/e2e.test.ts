@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { eventually } from '@tessera/testing';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -18,15 +19,8 @@ async function json(base: string, method: string, url: string, options: { token?
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** The whole platform shares two cores with the test: asynchronous steps get more time than the default. */
+const SLOW = 20_000;
 
 /** Processes whose command line mentions `needle` (Linux /proc). */
 function processesMentioning(needle: string): number[] {
@@ -109,8 +103,8 @@ describe('npm start, end to end', () => {
     expect((await json(base, 'GET', `/api/v2/orders/${order.body.id}`, { token })).body.status).toBe('paid');
 
     // notification and a signed webhook delivery
-    await eventually('an order.paid notification', async () => ((await json(base, 'GET', '/api/v2/notifications', { token })).body.data as { type: string }[]).find((n) => n.type === 'order.paid'));
-    const delivery = await eventually('a webhook delivery', async () => hooks.find((h) => h.body.includes(order.body.id)));
+    await eventually('an order.paid notification', async () => ((await json(base, 'GET', '/api/v2/notifications', { token })).body.data as { type: string }[]).find((n) => n.type === 'order.paid'), SLOW);
+    const delivery = await eventually('a webhook delivery', async () => hooks.find((h) => h.body.includes(order.body.id)), SLOW);
     const [t, v1] = String(delivery.headers['tessera-signature']).split(',').map((p) => p.split('=')[1]);
     expect(v1).toBe(createHmac('sha256', hook.body.signing_secret).update(`${t}.${delivery.body}`).digest('hex'));
 
@@ -121,17 +115,17 @@ describe('npm start, end to end', () => {
     expect(payments).toHaveLength(1);
     expect(payments[0]!.status).toBe('refunded');
     expect(payments[0]!.ledger.map((e) => e.status)).toEqual(['pending', 'authorized', 'refunded']);
-    await eventually('a refund notification', async () => ((await json(base, 'GET', '/api/v2/notifications', { token })).body.data as { type: string }[]).find((n) => n.type === 'payment.refunded'));
-    await eventually('a cancellation webhook', async () => hooks.find((h) => h.body.includes('order.cancelled')));
+    await eventually('a refund notification', async () => ((await json(base, 'GET', '/api/v2/notifications', { token })).body.data as { type: string }[]).find((n) => n.type === 'payment.refunded'), SLOW);
+    await eventually('a cancellation webhook', async () => hooks.find((h) => h.body.includes('order.cancelled')), SLOW);
 
     // a crashed service is reported and restarted
     const catalogPid = Number(/│ \d+\s+│ 'catalog-1'\s+│ \d+\s+│ (\d+)/.exec(output)![1]);
     process.kill(catalogPid, 'SIGKILL');
-    await eventually('the crash to be reported', async () => (/catalog-1 exited \(SIGKILL\); restarting/.test(output) ? true : undefined));
+    await eventually('the crash to be reported', async () => (/catalog-1 exited \(SIGKILL\); restarting/.test(output) ? true : undefined), SLOW);
     await eventually('products to be served by both catalogs again', async () => {
       const res = await Promise.all([1, 2, 3, 4].map(() => json(base, 'GET', `/api/v2/products/${product.id}`)));
       return res.every((r) => r.status === 200) ? true : undefined;
-    });
+    }, SLOW);
 
     // stop: everything goes away
     const exited = new Promise<number | null>((resolve) => runner.once('exit', resolve));

@@ -4,6 +4,7 @@ import { SignJWT } from 'jose';
 import { loadSigningKeys } from '@tessera/auth';
 import { createLogger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
+import { eventually } from '@tessera/testing';
 import { createApp } from '../src/app';
 import { loadEdgeConfig } from '../src/config';
 import { ADMIN, http, ISSUER, SIGNING_KEYS, startStack, type Reply, type Stack } from './fixtures/stack';
@@ -115,14 +116,10 @@ describe('the REST edge over the real services', () => {
     expect(hook.status).toBe(201);
     const key = await http(base, 'POST', '/api/v2/api-keys', { token: a.token, body: { name: 'k', scopes: ['orders:read'] } });
     expect(key.status).toBe(201);
-    const inbox = await (async () => {
-      for (let i = 0; i < 50; i++) {
-        const res = await http(base, 'GET', '/api/v2/notifications', { token: a.token });
-        if (res.body.data.length) return res.body.data;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error('no notification');
-    })();
+    const inbox = await eventually('a notification', async () => {
+      const res = await http(base, 'GET', '/api/v2/notifications', { token: a.token });
+      return res.body.data.length ? res.body.data : undefined;
+    });
 
     const o = order.body.id;
     for (const [method, path] of [

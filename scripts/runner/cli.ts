@@ -8,7 +8,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { migrateClusters, ShardMap } from '@tessera/data';
-import { freePort } from '@tessera/local-infra';
+import { freePort, peerEnv, startWaves, usesRedis, type ServiceName } from '@tessera/local-infra';
 import { INBOX_SQL, OUTBOX_SQL } from '@tessera/outbox';
 import { DEMO_USER, seedDemoData } from './demo-data';
 import { databaseClusters, DATABASES, loadSecrets, SHARDS, startPostgres, startRedisFor } from './infra';
@@ -64,7 +64,9 @@ async function main(): Promise<void> {
     cleanups.push(() => supervisor.stopAll());
     const ports = { users: await freePort(), catalogA: await freePort(), catalogB: await freePort(), orders: await freePort(), payments: await freePort(), notifications: await freePort() };
     const target = (...p: number[]) => (p.length > 1 ? `ipv4:${p.map((x) => `127.0.0.1:${x}`).join(',')}` : `127.0.0.1:${p[0]}`);
-    const common = async (service: string, port: number) => ({
+    // Catalog runs twice, balanced by its callers' clients; everything else once.
+    const address = (service: ServiceName) => (service === 'catalog' ? target(ports.catalogA, ports.catalogB) : target(ports[service]));
+    const common = async (service: ServiceName, port: number) => ({
       GRPC_HOST: options.host,
       GRPC_PORT: String(port),
       METRICS_PORT: String(await freePort()),
@@ -72,23 +74,28 @@ async function main(): Promise<void> {
       DRAIN_DELAY_MS: '0',
       DATABASE_CLUSTERS: databaseClusters(pg, service),
       ...(DATABASES[service]!.length > 1 ? { SHARD_MAP } : {}),
+      ...(usesRedis(service) ? { REDIS_URL: redisUrl } : {}),
+      ...peerEnv(service, address),
     });
+    // What each service needs beyond its peers (which come from the topology).
+    const own: Record<ServiceName, Record<string, string>> = {
+      users: { JWT_SIGNING_KEYS: JSON.stringify(secrets.signingKeys), ADMIN_EMAIL: secrets.adminEmail, ADMIN_PASSWORD: secrets.adminPassword },
+      catalog: {},
+      notifications: { WEBHOOKS_ALLOW_HTTP: 'true', WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOK_BACKOFF_BASE_MS: '500' },
+      payments: {},
+      orders: { RECOVERY_STALE_MS: '5000', RECOVERY_INTERVAL_MS: '2000' },
+    };
+    const instances = (service: ServiceName): [string, number][] => (service === 'catalog' ? [['catalog-1', ports.catalogA], ['catalog-2', ports.catalogB]] : [[service, ports[service]]]);
     const logFile = (name: string) => path.join(options.dataDir, 'logs', `${name}.log`);
     await step('services (users, catalog ×2, payments, notifications, orders)', async () => {
-      await Promise.all([
-        supervisor.start({ name: 'users', entry: 'services/users/src/main.ts', port: ports.users, logFile: logFile('users'), env: { ...(await common('users', ports.users)), REDIS_URL: redisUrl, JWT_SIGNING_KEYS: JSON.stringify(secrets.signingKeys), ADMIN_EMAIL: secrets.adminEmail, ADMIN_PASSWORD: secrets.adminPassword } }),
-        supervisor.start({ name: 'catalog-1', entry: 'services/catalog/src/main.ts', port: ports.catalogA, logFile: logFile('catalog-1'), env: { ...(await common('catalog', ports.catalogA)), REDIS_URL: redisUrl } }),
-        supervisor.start({ name: 'catalog-2', entry: 'services/catalog/src/main.ts', port: ports.catalogB, logFile: logFile('catalog-2'), env: { ...(await common('catalog', ports.catalogB)), REDIS_URL: redisUrl } }),
-        supervisor.start({ name: 'notifications', entry: 'services/notifications/src/main.ts', port: ports.notifications, logFile: logFile('notifications'), env: { ...(await common('notifications', ports.notifications)), WEBHOOKS_ALLOW_HTTP: 'true', WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOK_BACKOFF_BASE_MS: '500' } }),
-      ]);
-      await supervisor.start({ name: 'payments', entry: 'services/payments/src/main.ts', port: ports.payments, logFile: logFile('payments'), env: { ...(await common('payments', ports.payments)), EVENT_SUBSCRIBERS: `${target(ports.notifications)}=payment.refunded` } });
-      await supervisor.start({
-        name: 'orders',
-        entry: 'services/orders/src/main.ts',
-        port: ports.orders,
-        logFile: logFile('orders'),
-        env: { ...(await common('orders', ports.orders)), CATALOG_TARGET: target(ports.catalogA, ports.catalogB), PAYMENTS_TARGET: target(ports.payments), EVENT_SUBSCRIBERS: `${target(ports.notifications)}=order.`, RECOVERY_STALE_MS: '5000', RECOVERY_INTERVAL_MS: '2000' },
-      });
+      // Each service starts once everything it calls or pushes events to is up (the topology's order), independent ones together.
+      for (const wave of startWaves()) {
+        await Promise.all(
+          wave.flatMap((service) =>
+            instances(service).map(async ([name, port]) => supervisor.start({ name, entry: `services/${service}/src/main.ts`, port, logFile: logFile(name), env: { ...(await common(service, port)), ...own[service] } })),
+          ),
+        );
+      }
     });
 
     await step('demo data', () => seedDemoData({ users: target(ports.users), catalog: target(ports.catalogA, ports.catalogB) }), (r) => `${r.products ? `${r.products} products, ` : ''}user ${r.demoUser}`);
@@ -107,11 +114,7 @@ async function main(): Promise<void> {
           LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
           DRAIN_DELAY_MS: '0',
           REDIS_URL: redisUrl,
-          USERS_TARGET: target(ports.users),
-          CATALOG_TARGET: target(ports.catalogA, ports.catalogB),
-          ORDERS_TARGET: target(ports.orders),
-          PAYMENTS_TARGET: target(ports.payments),
-          NOTIFICATIONS_TARGET: target(ports.notifications),
+          ...peerEnv('edge', address),
           // Local runs sign up a user per load-test connection (`npm run load`); the seed's 20/min would stop that.
           RATE_LIMIT_AUTH: process.env.TESSERA_RATE_LIMIT_AUTH ?? '500',
         },

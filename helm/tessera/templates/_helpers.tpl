@@ -114,3 +114,37 @@ fsGroup: 1000
 seccompProfile:
   type: RuntimeDefault
 {{- end -}}
+
+{{/*
+The service topology (files/topology.yaml): who calls whom, who pushes events
+to whom, who uses Redis. The one source shared with the local runner and the
+test fixtures. Use as: $topology := include "tessera.topology" $root | fromYaml
+*/}}
+{{- define "tessera.topology" -}}
+{{ .Files.Get "files/topology.yaml" }}
+{{- end }}
+
+{{/* The gRPC address of a service for its callers. Call with (dict "root" $ "name" "catalog"). */}}
+{{- define "tessera.grpcTarget" -}}
+{{- printf "dns:///%s:%v" (include "tessera.name" (dict "root" .root "name" .name)) (index .root.Values.services .name).port -}}
+{{- end }}
+
+{{/*
+Peer environment of a process from the topology: one <X>_TARGET per service it
+calls, and EVENT_SUBSCRIBERS for the events it pushes. Call with (dict "root" $ "node" $node).
+*/}}
+{{- define "tessera.peerEnv" -}}
+{{- $root := .root -}}
+{{- range $callee, $variable := .node.calls }}
+- name: {{ $variable }}
+  value: {{ include "tessera.grpcTarget" (dict "root" $root "name" $callee) | quote }}
+{{- end }}
+{{- $subscribers := list }}
+{{- range $subscriber, $types := .node.events }}
+{{- $subscribers = append $subscribers (printf "%s=%s" (include "tessera.grpcTarget" (dict "root" $root "name" $subscriber)) $types) }}
+{{- end }}
+{{- if $subscribers }}
+- name: EVENT_SUBSCRIBERS
+  value: {{ join ";" $subscribers | quote }}
+{{- end }}
+{{- end }}

@@ -1,7 +1,7 @@
 {{/* Environment of one service container. Call with (dict "root" $ "name" "orders" "cfg" $cfg). */}}
 {{- define "tessera.serviceEnv" -}}
 {{- $root := .root -}}
-{{- $fullname := include "tessera.fullname" $root -}}
+{{- $node := index (include "tessera.topology" $root | fromYaml).services .name -}}
 - name: GRPC_PORT
   value: {{ .cfg.port | quote }}
 - name: METRICS_PORT
@@ -21,7 +21,7 @@
 - name: SHARD_MAP_FILE
   value: /etc/tessera/shard-map.json
 {{- end }}
-{{- if has .name (list "users" "catalog") }}
+{{- if $node.redis }}
 - name: REDIS_URL
   value: {{ ternary (include "tessera.redisUrl" $root) "memory://" $root.Values.redis.enabled | quote }}
 {{- end }}
@@ -43,16 +43,7 @@
       name: {{ $root.Values.auth.existingAdminSecret | default (include "tessera.name" (dict "root" $root "name" "admin")) }}
       key: password
 {{- end }}
-{{- if eq .name "orders" }}
-- name: CATALOG_TARGET
-  value: {{ printf "dns:///%s-catalog:%v" $fullname $root.Values.services.catalog.port | quote }}
-- name: PAYMENTS_TARGET
-  value: {{ printf "dns:///%s-payments:%v" $fullname $root.Values.services.payments.port | quote }}
-{{- end }}
-{{- if has .name (list "orders" "payments") }}
-- name: EVENT_SUBSCRIBERS
-  value: {{ printf "dns:///%s-notifications:%v=%s" $fullname $root.Values.services.notifications.port (ternary "order." "payment.refunded" (eq .name "orders")) | quote }}
-{{- end }}
+{{- include "tessera.peerEnv" (dict "root" $root "node" $node) }}
 {{- if eq .name "notifications" }}
 - name: WEBHOOKS_ALLOW_HTTP
   value: {{ $root.Values.webhooks.allowHttp | quote }}

@@ -32,17 +32,20 @@ export function toAppError(error: unknown, what: string): unknown {
   return error;
 }
 
-/** Rejects with DbTimeoutError after `ms`; the work itself is left to finish or fail on its own. */
-export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * Rejects after `ms` with `timeoutError(message)` (DbTimeoutError unless told
+ * otherwise); the work itself is left to finish or fail on its own.
+ */
+export function withTimeout<T>(work: Promise<T>, ms: number, what: string, timeoutError: (message: string) => Error = (m) => new DbTimeoutError(m)): Promise<T> {
   if (!Number.isFinite(ms)) return work;
   if (ms <= 0) {
     work.catch(() => undefined);
-    return Promise.reject(new DbTimeoutError(`${what}: no time left`));
+    return Promise.reject(timeoutError(`${what}: no time left`));
   }
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       work.catch(() => undefined);
-      reject(new DbTimeoutError(`${what} did not answer within ${ms} ms`));
+      reject(timeoutError(`${what} did not answer within ${ms} ms`));
     }, ms);
     work.then(
       (value) => {

@@ -1,6 +1,7 @@
 import { createRegistry, type Registry } from '@tessera/metrics';
 import { parseToken, ShardedDb, ShardMap, type ClusterDb } from '@tessera/data';
-import { startTestShards, type TestShards, metricSum } from '@tessera/testing';
+import postgres from 'postgres';
+import { startTestShards, type TestShards, metricSum, until } from '@tessera/testing';
 
 
 describe('read-your-writes against a replica that applies WAL 1 s late', () => {
@@ -15,9 +16,20 @@ describe('read-your-writes against a replica that applies WAL 1 s late', () => {
     // A generous lag bound, so the delayed replica stays in rotation and only the token decides.
     db = await ShardedDb.connect({ shardMap: ShardMap.single('shard-a'), clusters: shards.clusters, registry, pool: { maxLagSeconds: 30, checkIntervalMs: 100 } });
     cluster = db.cluster('shard-a');
-    await cluster.write((tx) => tx`create table notes (id serial primary key, body text not null)`);
-    await new Promise((r) => setTimeout(r, 1_500));
+    const { token } = await cluster.write((tx) => tx`create table notes (id serial primary key, body text not null)`);
+    await replicaHasReplayed(token);
   });
+
+  /** Waits until the replica itself reports having replayed past the token's LSN. */
+  async function replicaHasReplayed(token: string): Promise<void> {
+    const replica = postgres(shards.clusters[0]!.replicas[0]!, { max: 1, onnotice: () => undefined });
+    try {
+      const lsn = token.split('.').pop()!;
+      await until('the replica to replay the write', async () => (await replica<{ ok: boolean }[]>`select pg_last_wal_replay_lsn() >= ${lsn}::pg_lsn as ok`)[0]!.ok);
+    } finally {
+      await replica.end();
+    }
+  }
 
   afterAll(async () => {
     await db.end();
@@ -50,7 +62,7 @@ describe('read-your-writes against a replica that applies WAL 1 s late', () => {
 
   test('when the replica has caught up with the token, then the replica serves the read', async () => {
     const { value: id, token } = await cluster.write(async (tx) => (await tx<{ id: number }[]>`insert into notes (body) values ('later') returning id`)[0]!.id);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await replicaHasReplayed(token);
     const { value: rows, servedBy } = await cluster.readWithInfo((sql) => sql`select body from notes where id = ${id}`, { tokens: [parseToken(token)!] });
     expect(rows).toEqual([{ body: 'later' }]);
     expect(servedBy).toBe('shard-a-replica-1');
@@ -58,8 +70,8 @@ describe('read-your-writes against a replica that applies WAL 1 s late', () => {
 
   test('when reads and writes have run, then the metrics show latency per role, pool usage and the replica lag', async () => {
     await cluster.write((tx) => tx`insert into notes (body) values ('lag')`);
-    await new Promise((r) => setTimeout(r, 400));
-    expect(await metricSum(registry, 'db_replica_lag_seconds', { cluster: 'shard-a', replica: 'shard-a-replica-1' })).toBeGreaterThan(0.2);
+    // The lag is sampled by the health check (every 100 ms here): wait for a sample that sees the delayed replica.
+    await until('the replica lag to be measured', async () => (await metricSum(registry, 'db_replica_lag_seconds', { cluster: 'shard-a', replica: 'shard-a-replica-1' })) > 0.2);
     const text = await registry.metrics();
     expect(text).toMatch(/db_query_duration_seconds_count\{cluster="shard-a",role="primary",kind="write"\} [1-9]/);
     expect(text).toMatch(/db_query_duration_seconds_count\{cluster="shard-a",role="replica",kind="read"\} [1-9]/);

@@ -6,6 +6,7 @@ import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { users } from '@tessera/contracts';
 import { createRegistry } from '@tessera/metrics';
 import { createClient } from '@tessera/grpc-kit';
+import { until } from '@tessera/testing';
 
 type HealthClient = Client & {
   check(req: { service: string }, opts: { deadline: number }, cb: (err: ServiceError | null, res: { status: string }) => void): void;
@@ -23,7 +24,7 @@ function checkHealth(client: HealthClient, service = ''): Promise<string> {
   );
 }
 
-function startFixture(): Promise<{ child: ChildProcess; port: number }> {
+function startFixture(): Promise<{ child: ChildProcess; port: number; output: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'fixtures', 'draining-server.ts')], {
     cwd: path.resolve(__dirname, '..', '..', '..'),
     env: { ...process.env, SLOW_MS: '1500', DRAIN_DELAY_MS: '800' },
@@ -34,7 +35,7 @@ function startFixture(): Promise<{ child: ChildProcess; port: number }> {
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const line = out.split('\n')[0];
-      if (out.includes('\n') && line) resolve({ child, port: (JSON.parse(line) as { port: number }).port });
+      if (out.includes('\n') && line) resolve({ child, port: (JSON.parse(line) as { port: number }).port, output: () => out });
     });
     child.once('exit', (code) => reject(new Error(`fixture exited early with ${code}`)));
   });
@@ -42,7 +43,7 @@ function startFixture(): Promise<{ child: ChildProcess; port: number }> {
 
 describe('health and graceful drain of a real service process', () => {
   test('when SIGTERM arrives during a call, then health flips to NOT_SERVING, liveness stays SERVING, the call completes and the process exits 0', async () => {
-    const { child, port } = await startFixture();
+    const { child, port, output } = await startFixture();
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const health = new HealthCtor(`127.0.0.1:${port}`, credentials.createInsecure());
     const client = createClient(users.UsersServiceClient, users.UsersServiceService, `127.0.0.1:${port}`, { registry: createRegistry(), defaultDeadlineMs: 10_000 });
@@ -51,9 +52,9 @@ describe('health and graceful drain of a real service process', () => {
       expect(await checkHealth(health, 'tessera.users.v1.UsersService')).toBe('SERVING');
 
       const inFlight = client.getUser({ id: 'usr_inflight' });
-      await new Promise((r) => setTimeout(r, 200));
+      await until('the call to reach the handler', () => output().includes('"started":"usr_inflight"'));
       child.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 200));
+      await until('health to flip to NOT_SERVING', async () => (await checkHealth(health)) === 'NOT_SERVING');
 
       expect(await checkHealth(health)).toBe('NOT_SERVING');
       expect(await checkHealth(health, 'tessera.users.v1.UsersService')).toBe('NOT_SERVING');

@@ -4,6 +4,7 @@ import { createLogger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
 import { createClient } from '@tessera/grpc-kit';
 import { aUser, startUsersServer } from './fixtures/users-stub';
+import { until } from '@tessera/testing';
 
 describe('structured logs', () => {
   test('when a handler logs and a call fails, then the JSON lines carry service, request id and trace id', async () => {
@@ -26,7 +27,7 @@ describe('structured logs', () => {
     await client.getUser({ id: 'usr_boom' }, { metadata: { 'x-request-id': 'req-42', traceparent: `00-${traceId}-b7ad6b7169203331-01` } }).catch(() => undefined);
     client.close();
     await server.stop();
-    await new Promise((r) => setTimeout(r, 50));
+    await until('the call\'s log lines to arrive', () => lines.some((l) => l.msg === 'rpc failed'));
 
     const handlerLine = lines.find((l) => l.msg === 'looking up user');
     expect(handlerLine).toMatchObject({ service: 'users', level: 'info', requestId: 'req-42', traceId, password: '[redacted]' });

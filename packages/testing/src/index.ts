@@ -3,4 +3,4 @@ export { sharedRedisUrl, sharedRedisClusterNodes, scratchDir } from './shared-in
 export { ENV } from './env';
 export { startTestShards, type TestShards } from './shards';
 export { startServiceProcess, type ServiceProcess } from './service-process';
-export { metricSum, until } from './wait';
+export { eventually, metricSum, until } from './wait';

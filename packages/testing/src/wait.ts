@@ -8,11 +8,27 @@ export async function metricSum(registry: Registry, name: string, labels: Record
     .reduce((sum, v) => sum + v.value, 0);
 }
 
-/** Polls `probe` until it is true, or fails naming `what` after `timeoutMs`. */
-export async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 10_000, intervalMs = 25): Promise<void> {
+/**
+ * Polls `probe` until it returns a value (not undefined), or fails naming
+ * `what` after `timeoutMs`. A probe that throws counts as "not yet"; its last
+ * error is named in the failure.
+ */
+export async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/** Polls `probe` until it is true, or fails naming `what` after `timeoutMs`. */
+export async function until(what: string, probe: () => boolean | Promise<boolean>, timeoutMs = 10_000, intervalMs = 25): Promise<void> {
+  await eventually(what, async () => ((await probe()) ? true : undefined), timeoutMs, intervalMs);
 }

@@ -4,7 +4,7 @@ import { events, notifications } from '@tessera/contracts';
 import { composeId, formatId } from '@tessera/data';
 import { createClient, GrpcStatus, type PromiseClient, type RunningService } from '@tessera/grpc-kit';
 import { createRegistry } from '@tessera/metrics';
-import { testDatabase, type TestDatabase } from '@tessera/testing';
+import { eventually, testDatabase, type TestDatabase } from '@tessera/testing';
 import { loadNotificationsConfig } from '../src/config';
 import { startNotificationsService } from '../src/main';
 
@@ -55,13 +55,10 @@ describe('webhooks (real notifications service, real HTTP receiver)', () => {
     statuses.push(500, 503);
     calls = 0;
     await consumer.consumeEvents({ events: [{ id: `test:${Date.now()}`, type: 'order.paid', aggregateId: 'ord_1', userId: user, payloadJson: '{"order_id":"ord_1"}', occurredAt: new Date() }] });
-    const deadline = Date.now() + 10_000;
-    let attempts: notifications.WebhookDelivery[] = [];
-    while (Date.now() < deadline) {
-      attempts = (await webhooks.listWebhookDeliveries({ userId: user, webhookId: webhook!.id, page: { pageSize: 10, pageToken: '', offset: 0 } })).deliveries;
-      if (attempts.some((a) => a.responseStatus === 200)) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const attempts = await eventually('a successful attempt', async () => {
+      const { deliveries } = await webhooks.listWebhookDeliveries({ userId: user, webhookId: webhook!.id, page: { pageSize: 10, pageToken: '', offset: 0 } });
+      return deliveries.some((a) => a.responseStatus === 200) ? deliveries : undefined;
+    });
     expect(attempts.map((a) => [a.attempt, a.responseStatus]).reverse()).toEqual([[1, 500], [2, 503], [3, 200]]);
     expect(calls).toBe(3);
   });

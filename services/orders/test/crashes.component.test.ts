@@ -1,6 +1,7 @@
 import { orders } from '@tessera/contracts';
-import { startServiceProcess, type ServiceProcess } from '@tessera/testing';
-import { eventually, newUserId, startPlatform, type Platform } from './fixtures/platform';
+import { GrpcStatus } from '@tessera/grpc-kit';
+import { eventually, startServiceProcess, until, type ServiceProcess } from '@tessera/testing';
+import { newUserId, startPlatform, type Platform } from './fixtures/platform';
 
 const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 
@@ -37,7 +38,7 @@ describe('crashes (real processes killed with SIGKILL)', () => {
     await startOrders({ CRASH_AT: 'after_order_commit' });
     const user = newUserId();
     const p = await aProduct();
-    await expect(platform.orders.createOrder({ userId: user, items: [{ productId: p.id, quantity: 1 }], paymentMethod: 'pm_card_ok', idempotencyKey: 'k-crash-orders' })).rejects.toBeDefined();
+    await expect(platform.orders.createOrder({ userId: user, items: [{ productId: p.id, quantity: 1 }], paymentMethod: 'pm_card_ok', idempotencyKey: 'k-crash-orders' })).rejects.toMatchObject({ code: GrpcStatus.UNAVAILABLE });
     expect(await ordersProcess!.exited).toBe('SIGKILL');
 
     const [row] = await platform.sql('orders')<{ id: string; status: string; delivered: boolean }[]>`
@@ -52,7 +53,8 @@ describe('crashes (real processes killed with SIGKILL)', () => {
       const n = (await platform.inbox.listNotifications({ userId: user, page: { pageSize: 10, pageToken: '', offset: 0 }, unreadOnly: false })).notifications;
       return n.length >= 2 ? n : undefined;
     });
-    await new Promise((r) => setTimeout(r, 500));
+    // Delivered once: wait until the outbox has nothing left to send, then count.
+    await until('the outbox to be drained', async () => (await platform.sql('orders')<{ pending: number }[]>`select count(*)::int as pending from outbox where delivered_at is null`)[0]!.pending === 0);
     const again = (await platform.inbox.listNotifications({ userId: user, page: { pageSize: 10, pageToken: '', offset: 0 }, unreadOnly: false })).notifications;
     expect(again.map((n) => n.type).sort()).toEqual(['order.created', 'order.paid']);
     expect(inbox.filter((n) => n.type === 'order.created')).toHaveLength(1);

@@ -2,7 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { events, orders } from '@tessera/contracts';
 import { createClient, GrpcStatus, MetadataKeys, type ServiceError } from '@tessera/grpc-kit';
 import { createRegistry } from '@tessera/metrics';
-import { eventually, newUserId, startPlatform, startReceiver, type Platform } from './fixtures/platform';
+import { eventually, until } from '@tessera/testing';
+import { newUserId, startPlatform, startReceiver, type Platform } from './fixtures/platform';
 
 const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 const code = async (p: Promise<unknown>) => ((await p.then(() => undefined, (e: unknown) => e)) as ServiceError | undefined)?.code;
@@ -57,7 +58,8 @@ describe('the order saga over real services (catalog, orders, payments, notifica
 
     const delivery = await eventually('a webhook delivery', async () => receiver.received.find((r) => r.body.includes(order!.id)));
     await eventually('the attempt to be logged', async () => ((await platform.sql('notifications')`select 1 from webhook_attempts`).length > 0 ? true : undefined));
-    await new Promise((r) => setTimeout(r, 300));
+    // Delivered once: wait until no delivery is pending, then count what arrived.
+    await until('every webhook delivery to settle', async () => (await platform.sql('notifications')<{ pending: number }[]>`select count(*)::int as pending from webhook_deliveries where status = 'pending'`)[0]!.pending === 0);
     expect(receiver.received.filter((r) => r.body.includes(order!.id))).toHaveLength(1);
     const [t, v1] = String(delivery.headers['tessera-signature']).split(',').map((part) => part.split('=')[1]!);
     const expected = createHmac('sha256', signingSecret).update(`${t}.${delivery.body}`).digest('hex');

@@ -3,7 +3,7 @@ import { users } from '@tessera/contracts';
 import { AccessTokenVerifier, generateSigningKey } from '@tessera/auth';
 import { createRegistry } from '@tessera/metrics';
 import { createClient, GrpcStatus, type PromiseClient, type RunningService, type ServiceError } from '@tessera/grpc-kit';
-import { sharedRedisUrl, testDatabase, type TestDatabase } from '@tessera/testing';
+import { sharedRedisUrl, testDatabase, until, type TestDatabase } from '@tessera/testing';
 import { loadUsersConfig } from '../src/config';
 import { startUsersService } from '../src/main';
 
@@ -112,7 +112,7 @@ describe('users: login, refresh tokens, API keys, OAuth clients (real gRPC, Post
     const expiring = await keys.createApiKey({ userId: owner.id, name: 'short', scopes: ['orders:read'], expireTime: new Date(Date.now() + 1_500) });
     await keys.verifyApiKey({ key: expiring.secret });
     await keys.revokeApiKey({ userId: owner.id, id: created.apiKey!.id });
-    await new Promise((r) => setTimeout(r, 1_600));
+    await until('the short-lived key to expire', () => keys.verifyApiKey({ key: expiring.secret }).then(() => false, () => true));
 
     const tampered = `${created.secret.slice(0, -7)}${created.secret.slice(-7, -6) === 'a' ? 'b' : 'a'}${created.secret.slice(-6)}`;
     const answers = await Promise.all([created.secret, expiring.secret, tampered, 'tsk_123_nothing', 'nonsense'].map((key) => keys.verifyApiKey({ key }).then(() => 'accepted', (e: ServiceError) => `${e.code}:${e.details}`)));

@@ -1,5 +1,4 @@
 import { formatId, micros, olderThan, parseTokens, scatterGather, shardOfId, type ShardedDb } from '@tessera/data';
-import { currentCallContext, returnConsistencyToken } from '@tessera/grpc-kit';
 import { enqueueEvent } from '@tessera/outbox';
 import type { KeyClaim, Order, OrderLine, OrderRepository, OrderStatus } from '../domain/order';
 
@@ -43,14 +42,6 @@ function eventPayload(o: Order, extra: Record<string, unknown> = {}): Record<str
 }
 
 export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEvent: (cluster: string) => void }): OrderRepository {
-  // Each write's consistency token goes back to the caller in the trailers of
-  // the gRPC call being served (the latest write wins), so the edge can hand it
-  // to the client for read-your-writes.
-  const remember = (token: string) => {
-    const ctx = currentCallContext();
-    if (ctx && token) returnConsistencyToken(ctx, token);
-  };
-
   return {
     async claimKey(userId, key, requestHash, leaseMs, deadline): Promise<KeyClaim> {
       const shard = shardOfId(userId);
@@ -114,8 +105,7 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
         await tx`insert into orders (id, user_id, status, items, payment_method) values (${id}, ${userId}, 'pending', ${tx.json(items as never)}, ${paymentMethod}) on conflict (id) do nothing`;
         return toOrder((await tx.unsafe<OrderRow[]>(`select ${COLUMNS} from orders where id = $1`, [id]))[0]!);
       }, { deadline });
-      remember(token);
-      return value;
+      return { value, token };
     },
 
     async price(userId, id, items, totalMinor, currency, deadline) {
@@ -131,9 +121,8 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
         await enqueueEvent(tx, { type: 'order.created', aggregateId: formatId('order', id), userId: formatId('user', userId), shard: shardOfId(userId), payload: eventPayload(order) });
         return order;
       }, { deadline });
-      remember(token);
       options.onEvent(cluster.name);
-      return value;
+      return { value, token };
     },
 
     async transition(userId, id, from, to, detail, deadline) {
@@ -157,9 +146,8 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
         }
         return order;
       }, { deadline });
-      remember(token);
       options.onEvent(cluster.name);
-      return value;
+      return { value, token };
     },
 
     async leaseStale(clusterName, staleMs, limit) {

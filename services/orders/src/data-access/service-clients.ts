@@ -61,7 +61,8 @@ export function paymentsClient(target: string, registry: Registry, timeoutMs: nu
       }
     },
     async refund(userId, paymentId, deadline) {
-      await client.refundPayment({ userId: formatId('user', userId), paymentId: formatId('payment', paymentId), idempotencyKey: `refund:${paymentId}` }, { deadlineMs: remaining(deadline) });
+      // fromPartial: the deprecated idempotency_key stays unset (refunds are keyed by the payment).
+      await client.refundPayment(paymentsPb.RefundPaymentRequest.fromPartial({ userId: formatId('user', userId), paymentId: formatId('payment', paymentId) }), { deadlineMs: remaining(deadline) });
     },
     close: () => client.close(),
   };

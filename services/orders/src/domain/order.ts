@@ -23,6 +23,12 @@ export interface Order {
   updatedAt: Date;
 }
 
+/** A write's result and its consistency token (the commit LSN), which callers hand back for read-your-writes. */
+export interface Written<T> {
+  value: T;
+  token: string;
+}
+
 export type KeyClaim =
   | { kind: 'claimed'; orderId: string }
   | { kind: 'replay'; response: Order }
@@ -37,11 +43,11 @@ export interface OrderRepository {
   releaseKey(userId: string, key: string, deadline: number): Promise<void>;
   find(userId: string, id: string, read: { tokens: readonly string[]; deadline: number; primary?: boolean }): Promise<Order | undefined>;
   list(userId: string, page: { size: number; token: string; offset: number }, read: { tokens: readonly string[]; deadline: number }): Promise<{ orders: Order[]; nextPageToken: string }>;
-  insertPending(order: { id: string; userId: string; items: OrderLine[]; paymentMethod: string }, deadline: number): Promise<Order>;
+  insertPending(order: { id: string; userId: string; items: OrderLine[]; paymentMethod: string }, deadline: number): Promise<Written<Order>>;
   /** Records catalog prices and writes `order.created`; no-op if already priced. */
-  price(userId: string, id: string, items: OrderLine[], totalMinor: number, currency: string, deadline: number): Promise<Order>;
+  price(userId: string, id: string, items: OrderLine[], totalMinor: number, currency: string, deadline: number): Promise<Written<Order>>;
   /** Moves the order between statuses with an outbox event; returns the order as it is after (moved or not). */
-  transition(userId: string, id: string, from: OrderStatus[], to: OrderStatus, detail: { paymentId?: string; failureReason?: string; event: string; refunded?: boolean }, deadline: number): Promise<Order>;
+  transition(userId: string, id: string, from: OrderStatus[], to: OrderStatus, detail: { paymentId?: string; failureReason?: string; event: string; refunded?: boolean }, deadline: number): Promise<Written<Order>>;
   /** Orders left pending for longer than `staleMs`, leased to this caller for `leaseMs`. */
   leaseStale(cluster: string, staleMs: number, limit: number): Promise<{ userId: string; id: string }[]>;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError, Code, Reason, type FieldViolation } from '@tessera/errors';
-import { StockUnavailable, type Catalog, type Order, type OrderLine, type OrderRepository, type Payments } from './order';
+import { StockUnavailable, type Catalog, type Order, type OrderLine, type OrderRepository, type Payments, type Written } from './order';
 
 export interface OrdersDeps {
   orders: OrderRepository;
@@ -33,46 +33,50 @@ function validate(input: { items: { productId: string; quantity: number }[]; pay
  * POST /orders: claim the Idempotency-Key, write the order PENDING, and run
  * the saga as far as it goes. A replay returns the first response; the same
  * key with another request is refused; a concurrent duplicate is ABORTED.
+ * `token` is the newest write's consistency token ('' when nothing was written).
  */
 export async function createOrder(
   input: { userId: string; items: { productId: string; quantity: number }[]; paymentMethod: string; key: string },
   deps: OrdersDeps,
   deadline: number,
-): Promise<{ order: Order; replayed: boolean }> {
+): Promise<{ order: Order; replayed: boolean; token: string }> {
   validate(input);
   const requestHash = createHash('sha256').update(JSON.stringify([input.items.map((i) => [i.productId, i.quantity]), input.paymentMethod])).digest('hex');
   const claim = await deps.orders.claimKey(input.userId, input.key, requestHash, deps.keyLeaseMs, deadline);
-  if (claim.kind === 'replay') return { order: claim.response, replayed: true };
+  if (claim.kind === 'replay') return { order: claim.response, replayed: true, token: '' };
   if (claim.kind === 'mismatch') throw AppError.failedPrecondition('this Idempotency-Key was used with a different request', Reason.IDEMPOTENCY_KEY_REUSED);
   if (claim.kind === 'in_progress') throw AppError.aborted('a request with this Idempotency-Key is still in progress');
 
   const existing = await deps.orders.find(input.userId, claim.orderId, { tokens: [], deadline, primary: true });
-  let order = existing ?? (await deps.orders.insertPending({ id: claim.orderId, userId: input.userId, items: input.items, paymentMethod: input.paymentMethod }, deadline));
+  const pending = existing ? { value: existing, token: '' } : await deps.orders.insertPending({ id: claim.orderId, userId: input.userId, items: input.items, paymentMethod: input.paymentMethod }, deadline);
+  let result: Written<Order>;
   try {
-    order = await advance(order, deps, deadline);
+    result = await advance(pending.value, deps, deadline);
   } catch (error) {
     if (error instanceof StockUnavailable) {
       // Nothing was reserved or charged: drop the order and give the key back.
-      await deps.orders.transition(order.userId, order.id, ['pending'], 'cancelled', { failureReason: 'out_of_stock', event: '' }, deadline);
+      await deps.orders.transition(pending.value.userId, pending.value.id, ['pending'], 'cancelled', { failureReason: 'out_of_stock', event: '' }, deadline);
       await deps.orders.releaseKey(input.userId, input.key, deadline);
       throw new AppError(Code.FAILED_PRECONDITION, 'not enough stock', error.violations.map((v) => ({ field: v.field.replace('/lines', '/items'), description: v.description })));
     }
     // Catalog or payments unreachable: the order stays pending for the recovery worker; the key lease lapses.
     throw error;
   }
-  await deps.orders.completeKey(input.userId, input.key, order, deadline);
-  return { order, replayed: false };
+  await deps.orders.completeKey(input.userId, input.key, result.value, deadline);
+  return { order: result.value, replayed: false, token: result.token || pending.token };
 }
 
 /**
  * Moves a pending order forward: price it from a stock reservation (by order
  * id, idempotent), authorize payment (keyed by the order id, idempotent), and
  * settle. Safe to run again from any point, by a retry or the recovery
- * worker: every step is idempotent and every settle is conditional.
+ * worker: every step is idempotent and every settle is conditional. Returns
+ * the order as it now is, with the newest write's token ('' if none).
  */
-export async function advance(order: Order, deps: Omit<OrdersDeps, 'keyLeaseMs'>, deadline: number): Promise<Order> {
-  if (order.status !== 'pending') return order;
+export async function advance(order: Order, deps: Omit<OrdersDeps, 'keyLeaseMs'>, deadline: number): Promise<Written<Order>> {
+  if (order.status !== 'pending') return { value: order, token: '' };
   let current = order;
+  let token = '';
   if (!current.priced) {
     const priced = await deps.catalog.reserve(current.id, current.items.map(({ productId, quantity }) => ({ productId, quantity })), deadline);
     const currencies = new Set(priced.map((p) => p.currency));
@@ -83,11 +87,11 @@ export async function advance(order: Order, deps: Omit<OrdersDeps, 'keyLeaseMs'>
     const byId = new Map(priced.map((p) => [p.productId, p]));
     const items: OrderLine[] = current.items.map((line) => ({ ...line, productName: byId.get(line.productId)!.name, unitPriceMinor: byId.get(line.productId)!.unitPriceMinor }));
     const total = items.reduce((sum, l) => sum + l.unitPriceMinor! * l.quantity, 0);
-    current = await deps.orders.price(current.userId, current.id, items, total, [...currencies][0]!, deadline);
+    ({ value: current, token } = await deps.orders.price(current.userId, current.id, items, total, [...currencies][0]!, deadline));
     deps.crashPoint('after_order_commit');
   }
   const outcome = await deps.payments.authorize({ userId: current.userId, orderId: current.id, amountMinor: current.totalMinor, currency: current.currency, paymentMethod: current.paymentMethod }, deadline);
-  if (outcome.kind === 'unknown') return current;
+  if (outcome.kind === 'unknown') return { value: current, token };
   if (outcome.kind === 'authorized') {
     return deps.orders.transition(current.userId, current.id, ['pending'], 'paid', { paymentId: outcome.paymentId, event: 'order.paid' }, deadline);
   }
@@ -96,11 +100,11 @@ export async function advance(order: Order, deps: Omit<OrdersDeps, 'keyLeaseMs'>
 }
 
 /** Cancels: a paid order is refunded (once, by key) and its stock released; cancelling twice changes nothing. */
-export async function cancelOrder(userId: string, id: string, deps: Omit<OrdersDeps, 'keyLeaseMs'>, deadline: number): Promise<Order> {
+export async function cancelOrder(userId: string, id: string, deps: Omit<OrdersDeps, 'keyLeaseMs'>, deadline: number): Promise<Written<Order>> {
   const order = await getOrder(userId, id, deps, { tokens: [], deadline, primary: true });
   switch (order.status) {
     case 'cancelled':
-      return order;
+      return { value: order, token: '' };
     case 'pending':
       throw AppError.failedPrecondition('the order is still being paid; try again shortly');
     case 'payment_failed':

@@ -1,5 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
-import { formatId, shardOfId, type ShardedDb } from '@tessera/data';
+import { formatId, parseTokens, shardOfId, type ShardedDb } from '@tessera/data';
 import { enqueueEvent } from '@tessera/outbox';
 import type { LedgerEntry, Payment, PaymentRepository, PaymentStatus } from '../domain/payment';
 
@@ -47,21 +47,17 @@ async function withLedger(sql: Sql | TransactionSql, rows: PaymentRow[]): Promis
 /** Payments and their ledger on the payer's shard; every transition writes its outbox event in the same transaction. */
 export function paymentRepository(db: ShardedDb, onEvent: (cluster: string) => void): PaymentRepository {
   return {
-    async findByKey(userId, key, deadline) {
-      return db.forUser(userId).read(async (sql) => (await withLedger(sql, await sql.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and idempotency_key = $2`, [userId, key])))[0], { deadline, consistency: 'primary' });
-    },
-
     async findById(userId, id, deadline) {
       if (shardOfId(id) !== shardOfId(userId)) return undefined;
       return db.forUser(userId).read(async (sql) => (await withLedger(sql, await sql.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and id = $2`, [userId, id])))[0], { deadline, consistency: 'primary' });
     },
 
-    async listForOrder(userId, orderId, deadline) {
-      return db.forUser(userId).read(async (sql) => withLedger(sql, await sql.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and order_id = $2 order by created_at, id`, [userId, orderId])), { deadline });
+    async listForOrder(userId, orderId, { tokens, deadline }) {
+      return db.forUser(userId).read(async (sql) => withLedger(sql, await sql.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and order_id = $2 order by created_at, id`, [userId, orderId])), { deadline, tokens: parseTokens(tokens) });
     },
 
     async createPending(input, deadline) {
-      const { value } = await db.forUser(input.userId).write(async (tx) => {
+      return db.forUser(input.userId).write(async (tx) => {
         const inserted = await tx.unsafe<PaymentRow[]>(
           `insert into payments (id, user_id, order_id, idempotency_key, request_hash, status, amount_minor, currency, payment_method)
            values (tessera_next_id($1), $2, $3, $4, $5, 'pending', $6, $7, $8)
@@ -74,12 +70,11 @@ export function paymentRepository(db: ShardedDb, onEvent: (cluster: string) => v
         }
         return (await withLedger(tx, await tx.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and idempotency_key = $2`, [input.userId, input.key])))[0]!;
       }, { deadline });
-      return value;
     },
 
     async transition(userId, id, from, to, detail, deadline) {
       const cluster = db.forUser(userId);
-      const { value } = await cluster.write(async (tx) => {
+      const written = await cluster.write(async (tx) => {
         const moved = await tx.unsafe<PaymentRow[]>(
           `update payments set status = $3, processor_reference = case when $4 = '' then processor_reference else $4 end,
              decline_reason = coalesce($5, decline_reason), updated_at = now()
@@ -102,7 +97,7 @@ export function paymentRepository(db: ShardedDb, onEvent: (cluster: string) => v
         return (await withLedger(tx, await tx.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and id = $2`, [userId, id])))[0]!;
       }, { deadline });
       onEvent(cluster.name);
-      return value;
+      return written;
     },
   };
 }

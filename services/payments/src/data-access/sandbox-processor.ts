@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ShardedDb } from '@tessera/data';
+import { withTimeout, type ShardedDb } from '@tessera/data';
 import { ProcessorUnavailable, type PaymentProcessor, type ProcessorResult } from '../domain/payment';
 
 /**
@@ -20,12 +20,10 @@ import { ProcessorUnavailable, type PaymentProcessor, type ProcessorResult } fro
  * two are how "no double charge" is tested.
  */
 export function sandboxProcessor(db: ShardedDb, options: { timeoutMs: number; slowMs?: number }): PaymentProcessor {
-  // Keys carry the user id ("authorize:<user>:…"); the books live on that user's shard.
-  const cluster = (key: string) => db.forUser(/:(\d+):|:(\d+)$/.exec(key)?.slice(1).find(Boolean) ?? '0');
-
-  async function record(key: string, kind: string, method: string, amountMinor: number, currency: string, approved: boolean, reason: string): Promise<{ result: ProcessorResult; first: boolean }> {
+  // The sandbox keeps each customer's operations on that user's shard.
+  async function record(customer: string, key: string, kind: string, method: string, amountMinor: number, currency: string, approved: boolean, reason: string): Promise<{ result: ProcessorResult; first: boolean }> {
     const reference = `sbx_${kind.slice(0, 2)}_${randomBytes(9).toString('base64url')}`;
-    const { value } = await cluster(key).write(async (tx) => {
+    const { value } = await db.forUser(customer).write(async (tx) => {
       const inserted = await tx`
         insert into sandbox_processor.operations (idempotency_key, kind, payment_method, amount_minor, currency, approved, decline_reason, reference)
         values (${key}, ${kind}, ${method}, ${amountMinor}, ${currency}, ${approved}, ${reason}, ${reference}) on conflict (idempotency_key) do nothing`;
@@ -36,14 +34,11 @@ export function sandboxProcessor(db: ShardedDb, options: { timeoutMs: number; sl
     return value;
   }
 
-  const withTimeout = <T>(work: Promise<T>): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ProcessorUnavailable(`processor did not answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-      work.then((v) => (clearTimeout(timer), resolve(v)), (e: unknown) => (clearTimeout(timer), reject(e)));
-    });
+  // A processor that does not answer in time is an unknown outcome, as over a real network.
+  const timed = <T>(work: Promise<T>): Promise<T> => withTimeout(work, options.timeoutMs, 'the processor', (message) => new ProcessorUnavailable(message));
 
   return {
-    async authorize({ key, amountMinor, currency, paymentMethod }) {
+    async authorize({ key, customer, amountMinor, currency, paymentMethod }) {
       const outcomes: Record<string, [boolean, string]> = {
         pm_card_ok: [true, ''],
         pm_card_timeout: [true, ''],
@@ -52,20 +47,20 @@ export function sandboxProcessor(db: ShardedDb, options: { timeoutMs: number; sl
         pm_card_insufficient_funds: [false, 'insufficient_funds'],
       };
       const [approved, reason] = outcomes[paymentMethod] ?? [false, 'unknown_payment_method'];
-      return withTimeout(
+      return timed(
         (async () => {
-          const { result, first } = await record(key, 'authorize', paymentMethod, amountMinor, currency, approved, reason);
+          const { result, first } = await record(customer, key, 'authorize', paymentMethod, amountMinor, currency, approved, reason);
           if (first && paymentMethod === 'pm_card_timeout') await new Promise((r) => setTimeout(r, options.slowMs ?? options.timeoutMs * 3));
           if (first && paymentMethod === 'pm_card_lost_response') throw new ProcessorUnavailable('connection reset after the charge was made');
           return result;
         })(),
       );
     },
-    async capture({ key, amountMinor, currency }) {
-      return withTimeout(record(key, 'capture', '', amountMinor, currency, true, '').then((r) => r.result));
+    async capture({ key, customer, amountMinor, currency }) {
+      return timed(record(customer, key, 'capture', '', amountMinor, currency, true, '').then((r) => r.result));
     },
-    async refund({ key, amountMinor, currency }) {
-      return withTimeout(record(key, 'refund', '', amountMinor, currency, true, '').then((r) => r.result));
+    async refund({ key, customer, amountMinor, currency }) {
+      return timed(record(customer, key, 'refund', '', amountMinor, currency, true, '').then((r) => r.result));
     },
   };
 }

@@ -35,17 +35,29 @@ export class ProcessorUnavailable extends Error {
  * the same key always gets the first outcome and never a second charge.
  */
 export interface PaymentProcessor {
-  authorize(req: { key: string; amountMinor: number; currency: string; paymentMethod: string }): Promise<ProcessorResult>;
-  capture(req: { key: string; reference: string; amountMinor: number; currency: string }): Promise<ProcessorResult>;
-  refund(req: { key: string; reference: string; amountMinor: number; currency: string }): Promise<ProcessorResult>;
+  /** `customer` is the paying user: the processor's customer reference, as real processors take one. */
+  authorize(req: { key: string; customer: string; amountMinor: number; currency: string; paymentMethod: string }): Promise<ProcessorResult>;
+  capture(req: { key: string; customer: string; reference: string; amountMinor: number; currency: string }): Promise<ProcessorResult>;
+  refund(req: { key: string; customer: string; reference: string; amountMinor: number; currency: string }): Promise<ProcessorResult>;
+}
+
+/** A write's result and its consistency token (the commit LSN), which callers hand back for read-your-writes. */
+export interface Written<T> {
+  value: T;
+  token: string;
+}
+
+/** Read-your-writes: the tokens a read must honour, and the call's deadline. */
+export interface ReadConsistency {
+  tokens: readonly string[];
+  deadline: number;
 }
 
 export interface PaymentRepository {
-  findByKey(userId: string, key: string, deadline: number): Promise<Payment | undefined>;
   findById(userId: string, id: string, deadline: number): Promise<Payment | undefined>;
-  listForOrder(userId: string, orderId: string, deadline: number): Promise<Payment[]>;
+  listForOrder(userId: string, orderId: string, read: ReadConsistency): Promise<Payment[]>;
   /** Inserts a pending payment, or returns the one that already holds the key. */
-  createPending(input: { userId: string; orderId: string; key: string; requestHash: string; amountMinor: number; currency: string; paymentMethod: string }, deadline: number): Promise<Payment>;
+  createPending(input: { userId: string; orderId: string; key: string; requestHash: string; amountMinor: number; currency: string; paymentMethod: string }, deadline: number): Promise<Written<Payment>>;
   /** Moves a payment from one of `from` to `to` with a ledger entry and an outbox event; the current payment either way. */
-  transition(userId: string, id: string, from: PaymentStatus[], to: PaymentStatus, detail: { reference: string; declineReason?: string }, deadline: number): Promise<Payment>;
+  transition(userId: string, id: string, from: PaymentStatus[], to: PaymentStatus, detail: { reference: string; declineReason?: string }, deadline: number): Promise<Written<Payment>>;
 }

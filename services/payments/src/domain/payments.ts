@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { AppError, Code, type FieldViolation } from '@tessera/errors';
-import { ProcessorUnavailable, type Payment, type PaymentProcessor, type PaymentRepository } from './payment';
+import { ProcessorUnavailable, type Payment, type PaymentProcessor, type PaymentRepository, type ReadConsistency, type Written } from './payment';
+
+export type WrittenPayment = Written<Payment>;
 
 export interface PaymentsDeps {
   payments: PaymentRepository;
@@ -27,7 +29,7 @@ export async function authorizePayment(
   input: { userId: string; orderId: string; amountMinor: number; currency: string; paymentMethod: string; key: string },
   deps: PaymentsDeps,
   deadline: number,
-): Promise<Payment> {
+): Promise<Written<Payment>> {
   const violations: FieldViolation[] = [];
   if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < 1) violations.push({ field: '/amount/amount_minor', description: 'must be a positive whole number' });
   if (!CURRENCY.test(input.currency)) violations.push({ field: '/amount/currency', description: 'must be an ISO 4217 code like "USD"' });
@@ -36,12 +38,13 @@ export async function authorizePayment(
   if (violations.length > 0) throw AppError.invalidArgument('request has invalid fields', violations);
 
   const requestHash = createHash('sha256').update(JSON.stringify([input.orderId, input.amountMinor, input.currency, input.paymentMethod])).digest('hex');
-  const payment = await deps.payments.createPending({ ...input, requestHash }, deadline);
+  const pending = await deps.payments.createPending({ ...input, requestHash }, deadline);
+  const payment = pending.value;
   if (payment.requestHash !== requestHash) throw AppError.failedPrecondition('this idempotency key was used for a different payment');
-  if (payment.status !== 'pending') return payment;
+  if (payment.status !== 'pending') return pending;
 
   const result = await deps.processor
-    .authorize({ key: `authorize:${payment.userId}:${input.key}`, amountMinor: payment.amountMinor, currency: payment.currency, paymentMethod: payment.paymentMethod })
+    .authorize({ key: `authorize:${payment.userId}:${input.key}`, customer: payment.userId, amountMinor: payment.amountMinor, currency: payment.currency, paymentMethod: payment.paymentMethod })
     .catch(unknownOutcome);
   deps.crashPoint('after_processor_authorize');
   return result.approved
@@ -49,21 +52,21 @@ export async function authorizePayment(
     : deps.payments.transition(payment.userId, payment.id, ['pending'], 'declined', { reference: result.reference, declineReason: result.reason }, deadline);
 }
 
-export async function capturePayment(userId: string, id: string, deps: PaymentsDeps, deadline: number): Promise<Payment> {
+export async function capturePayment(userId: string, id: string, deps: PaymentsDeps, deadline: number): Promise<Written<Payment>> {
   const payment = await getPayment(userId, id, deps, deadline);
-  if (payment.status === 'captured') return payment;
+  if (payment.status === 'captured') return { value: payment, token: '' };
   if (payment.status !== 'authorized') throw AppError.failedPrecondition(`a ${payment.status} payment cannot be captured`);
-  const result = await deps.processor.capture({ key: `capture:${id}`, reference: payment.processorReference, amountMinor: payment.amountMinor, currency: payment.currency }).catch(unknownOutcome);
+  const result = await deps.processor.capture({ key: `capture:${id}`, customer: userId, reference: payment.processorReference, amountMinor: payment.amountMinor, currency: payment.currency }).catch(unknownOutcome);
   if (!result.approved) throw AppError.failedPrecondition(`capture refused: ${result.reason}`);
   return deps.payments.transition(userId, id, ['authorized'], 'captured', { reference: result.reference }, deadline);
 }
 
 /** Refunds in full, once: the processor key is derived from the payment, so a repeated refund is the same refund. */
-export async function refundPayment(userId: string, id: string, deps: PaymentsDeps, deadline: number): Promise<Payment> {
+export async function refundPayment(userId: string, id: string, deps: PaymentsDeps, deadline: number): Promise<Written<Payment>> {
   const payment = await getPayment(userId, id, deps, deadline);
-  if (payment.status === 'refunded') return payment;
+  if (payment.status === 'refunded') return { value: payment, token: '' };
   if (payment.status !== 'authorized' && payment.status !== 'captured') throw AppError.failedPrecondition(`a ${payment.status} payment cannot be refunded`);
-  const result = await deps.processor.refund({ key: `refund:${id}`, reference: payment.processorReference, amountMinor: payment.amountMinor, currency: payment.currency }).catch(unknownOutcome);
+  const result = await deps.processor.refund({ key: `refund:${id}`, customer: userId, reference: payment.processorReference, amountMinor: payment.amountMinor, currency: payment.currency }).catch(unknownOutcome);
   if (!result.approved) throw AppError.failedPrecondition(`refund refused: ${result.reason}`);
   return deps.payments.transition(userId, id, ['authorized', 'captured'], 'refunded', { reference: result.reference }, deadline);
 }
@@ -72,4 +75,9 @@ export async function getPayment(userId: string, id: string, deps: Pick<Payments
   const payment = await deps.payments.findById(userId, id, deadline);
   if (!payment) throw AppError.notFound('payment');
   return payment;
+}
+
+/** The order's payments, oldest first; a replica serves them once it has the caller's writes. */
+export async function listPayments(userId: string, orderId: string, deps: Pick<PaymentsDeps, 'payments'>, read: ReadConsistency): Promise<Payment[]> {
+  return deps.payments.listForOrder(userId, orderId, read);
 }

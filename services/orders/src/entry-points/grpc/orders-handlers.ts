@@ -1,6 +1,6 @@
 import { orders as pb } from '@tessera/contracts';
 import { formatId, parseId } from '@tessera/data';
-import { incomingConsistencyTokens, type AsyncServiceImpl } from '@tessera/grpc-kit';
+import { incomingConsistencyTokens, returnConsistencyToken, type AsyncServiceImpl } from '@tessera/grpc-kit';
 import type { Order, OrderStatus } from '../../domain/order';
 import * as orders from '../../domain/orders';
 
@@ -34,7 +34,8 @@ export function ordersHandlers(deps: orders.OrdersDeps): AsyncServiceImpl<pb.Ord
   return {
     createOrder: async (req, ctx) => {
       const items = req.items.map((i, n) => ({ productId: parseId('product', i.productId, `/items/${n}/product_id`), quantity: i.quantity }));
-      const { order, replayed } = await orders.createOrder({ userId: user(req.userId), items, paymentMethod: req.paymentMethod, key: req.idempotencyKey }, deps, ctx.deadline);
+      const { order, replayed, token } = await orders.createOrder({ userId: user(req.userId), items, paymentMethod: req.paymentMethod, key: req.idempotencyKey }, deps, ctx.deadline);
+      returnConsistencyToken(ctx, token);
       return { order: orderToPb(order), replayed };
     },
     getOrder: async (req, ctx) => ({ order: orderToPb(await orders.getOrder(user(req.userId), parseId('order', req.id), deps, { tokens: incomingConsistencyTokens(ctx), deadline: ctx.deadline })) }),
@@ -43,6 +44,10 @@ export function ordersHandlers(deps: orders.OrdersDeps): AsyncServiceImpl<pb.Ord
       const page = await deps.orders.list(user(req.userId), { size, token: req.page?.pageToken ?? '', offset: Math.max(0, req.page?.offset ?? 0) }, { tokens: incomingConsistencyTokens(ctx), deadline: ctx.deadline });
       return { orders: page.orders.map(orderToPb), page: { nextPageToken: page.nextPageToken } };
     },
-    cancelOrder: async (req, ctx) => ({ order: orderToPb(await orders.cancelOrder(user(req.userId), parseId('order', req.id), deps, ctx.deadline)) }),
+    cancelOrder: async (req, ctx) => {
+      const { value: order, token } = await orders.cancelOrder(user(req.userId), parseId('order', req.id), deps, ctx.deadline);
+      returnConsistencyToken(ctx, token);
+      return { order: orderToPb(order) };
+    },
   };
 }

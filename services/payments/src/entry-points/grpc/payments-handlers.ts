@@ -1,7 +1,7 @@
 import { payments as pb } from '@tessera/contracts';
 import { formatId, parseId } from '@tessera/data';
 import { AppError } from '@tessera/errors';
-import type { AsyncServiceImpl } from '@tessera/grpc-kit';
+import { incomingConsistencyTokens, returnConsistencyToken, type AsyncServiceImpl, type CallContext } from '@tessera/grpc-kit';
 import type { Payment, PaymentStatus } from '../../domain/payment';
 import * as payments from '../../domain/payments';
 
@@ -25,21 +25,27 @@ const toPb = (p: Payment): pb.Payment => ({
   createTime: p.createdAt,
 });
 
+/** Sends the write's token back in the trailers and answers with the payment. */
+function answer(ctx: CallContext, { value, token }: payments.WrittenPayment): { payment: pb.Payment } {
+  returnConsistencyToken(ctx, token);
+  return { payment: toPb(value) };
+}
+
 export function paymentsHandlers(deps: payments.PaymentsDeps): AsyncServiceImpl<pb.PaymentsServiceServer> {
   const user = (id: string) => parseId('user', id, '/user_id');
   return {
     authorizePayment: async (req, ctx) => {
       if (!req.amount) throw AppError.invalidArgument('amount is required', [{ field: '/amount', description: 'required' }]);
-      const payment = await payments.authorizePayment(
+      const written = await payments.authorizePayment(
         { userId: user(req.userId), orderId: parseId('order', req.orderId, '/order_id'), amountMinor: req.amount.amountMinor, currency: req.amount.currency, paymentMethod: req.paymentMethod, key: req.idempotencyKey },
         deps,
         ctx.deadline,
       );
-      return { payment: toPb(payment) };
+      return answer(ctx, written);
     },
-    capturePayment: async (req, ctx) => ({ payment: toPb(await payments.capturePayment(user(req.userId), parseId('payment', req.paymentId, '/payment_id'), deps, ctx.deadline)) }),
-    refundPayment: async (req, ctx) => ({ payment: toPb(await payments.refundPayment(user(req.userId), parseId('payment', req.paymentId, '/payment_id'), deps, ctx.deadline)) }),
+    capturePayment: async (req, ctx) => answer(ctx, await payments.capturePayment(user(req.userId), parseId('payment', req.paymentId, '/payment_id'), deps, ctx.deadline)),
+    refundPayment: async (req, ctx) => answer(ctx, await payments.refundPayment(user(req.userId), parseId('payment', req.paymentId, '/payment_id'), deps, ctx.deadline)),
     getPayment: async (req, ctx) => ({ payment: toPb(await payments.getPayment(user(req.userId), parseId('payment', req.id), deps, ctx.deadline)) }),
-    listPayments: async (req, ctx) => ({ payments: (await deps.payments.listForOrder(user(req.userId), parseId('order', req.orderId, '/order_id'), ctx.deadline)).map(toPb) }),
+    listPayments: async (req, ctx) => ({ payments: (await payments.listPayments(user(req.userId), parseId('order', req.orderId, '/order_id'), deps, { tokens: incomingConsistencyTokens(ctx), deadline: ctx.deadline })).map(toPb) }),
   };
 }

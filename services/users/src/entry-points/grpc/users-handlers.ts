@@ -16,7 +16,7 @@ export function usersHandlers(deps: accounts.AccountsDeps): AsyncServiceImpl<pb.
     updateUser: async (req, ctx) => {
       const changes = { ...(req.displayName !== undefined ? { displayName: req.displayName } : {}), ...(req.email !== undefined ? { email: req.email } : {}) };
       const { value: user, token } = await accounts.updateUser(parseId('user', req.id), changes, deps, ctx.deadline);
-      if (token) returnConsistencyToken(ctx, token);
+      returnConsistencyToken(ctx, token);
       return { user: userToPb(user) };
     },
     deleteUser: async (req, ctx) => {

@@ -158,7 +158,12 @@ export interface CapturePaymentRequest {
   userId: string;
   /** Prefixed payment id. */
   paymentId: string;
-  /** Idempotency key for the capture. */
+  /**
+   * Ignored: a payment is captured at most once, so the payment id is the key.
+   * Kept only for wire compatibility; do not send it.
+   *
+   * @deprecated
+   */
   idempotencyKey: string;
 }
 
@@ -174,7 +179,12 @@ export interface RefundPaymentRequest {
   userId: string;
   /** Prefixed payment id. */
   paymentId: string;
-  /** Idempotency key for the refund. */
+  /**
+   * Ignored: refunds are in full, so a payment is refunded at most once and the
+   * payment id is the key. Kept only for wire compatibility; do not send it.
+   *
+   * @deprecated
+   */
   idempotencyKey: string;
 }
 
@@ -1475,8 +1485,9 @@ export const ListPaymentsResponse: MessageFns<ListPaymentsResponse> = {
 };
 
 /**
- * Payments against a processor. Every mutating RPC is idempotent by its
- * idempotency_key, so a retry after a timeout never charges twice.
+ * Payments against a processor. Every mutating RPC is idempotent, so a retry
+ * after a timeout never charges twice: AuthorizePayment by its idempotency_key,
+ * CapturePayment and RefundPayment by the payment (one capture, one full refund).
  */
 export type PaymentsServiceService = typeof PaymentsServiceService;
 export const PaymentsServiceService = {
