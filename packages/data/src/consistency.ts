@@ -46,3 +46,16 @@ export function parseLsn(text: string): bigint {
 export function formatLsn(lsn: bigint): string {
   return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
 }
+
+/** A write's result and its consistency token (the commit LSN), which callers hand back for read-your-writes. */
+export interface Written<T> {
+  value: T;
+  /** '' when nothing was written. */
+  token: string;
+}
+
+/** What a read must honour: the caller's tokens (as sent, unparsed) and its deadline. */
+export interface ReadConsistency {
+  tokens: readonly string[];
+  deadline: number;
+}

@@ -1,6 +1,7 @@
 import type { Sql } from 'postgres';
 import { AppError } from '@tessera/errors';
 import type { ClusterDb, ReadOptions } from './cluster';
+import { MAX_OFFSET, type PageRequest } from './paging';
 
 /** Position in a (created_at desc, id desc) listing; microseconds, so no two rows of one millisecond collide. */
 export interface ListCursor {
@@ -10,8 +11,8 @@ export interface ListCursor {
 
 export interface Page<T> {
   items: T[];
-  /** Opaque; absent on the last page. */
-  nextCursor?: string;
+  /** Opaque; '' on the last page. */
+  nextPageToken: string;
 }
 
 /**
@@ -49,18 +50,19 @@ export async function scatterGather<T>(
   clusters: readonly ClusterDb[],
   query: (sql: Sql, after: ListCursor | undefined, limit: number) => Promise<T[]>,
   key: (row: T) => ListCursor,
-  options: { limit: number; cursor?: string; offset?: number; read?: ReadOptions },
+  options: { page: PageRequest; read?: ReadOptions },
 ): Promise<Page<T>> {
-  const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+  const { size } = options.page;
+  const after = options.page.token ? decodeCursor(options.page.token) : undefined;
   // Offsets (the v1 API's paging) are served by over-fetching: each cluster's
-  // first offset + limit rows hold the page. Capped, since deep offsets cost that much.
-  const offset = after ? 0 : Math.min(Math.max(0, options.offset ?? 0), 10_000);
+  // first offset + size rows hold the page. Capped, since deep offsets cost that much.
+  const offset = after ? 0 : Math.min(Math.max(0, options.page.offset), MAX_OFFSET);
   // One extra row tells whether anything is left after this page.
-  const perCluster = await Promise.all(clusters.map((c) => c.read((sql) => query(sql, after, offset + options.limit + 1), options.read)));
+  const perCluster = await Promise.all(clusters.map((c) => c.read((sql) => query(sql, after, offset + size + 1), options.read)));
   const merged = perCluster.flat().sort((a, b) => compareDesc(key(a), key(b)));
-  const items = merged.slice(offset, offset + options.limit);
+  const items = merged.slice(offset, offset + size);
   const last = items[items.length - 1];
-  return merged.length > offset + options.limit && last ? { items, nextCursor: encodeCursor(key(last)) } : { items };
+  return { items, nextPageToken: merged.length > offset + size && last ? encodeCursor(key(last)) : '' };
 }
 
 function compareDesc(a: ListCursor, b: ListCursor): number {

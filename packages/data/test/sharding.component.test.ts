@@ -97,7 +97,7 @@ describe('sharding over two physical clusters, each with a streaming replica', (
       .length;
 
     const seen: { micros: bigint; id: bigint }[] = [];
-    let cursor: string | undefined;
+    let cursor = '';
     let pages = 0;
     do {
       const page = await scatterGather(
@@ -108,10 +108,10 @@ describe('sharding over two physical clusters, each with a streaming replica', (
             where ${olderThan(sql, after)}
             order by created_at desc, id desc limit ${limit}`,
         (row) => ({ createdAtMicros: BigInt(row.micros), id: BigInt(row.id) }),
-        { limit: 997, ...(cursor ? { cursor } : {}), read: { consistency: 'primary' } },
+        { page: { size: 997, token: cursor, offset: 0 }, read: { consistency: 'primary' } },
       );
       seen.push(...page.items.map((r) => ({ micros: BigInt(r.micros), id: BigInt(r.id) })));
-      cursor = page.nextCursor;
+      cursor = page.nextPageToken;
       pages++;
     } while (cursor);
 

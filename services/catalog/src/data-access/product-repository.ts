@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import type { Cache } from '@tessera/cache';
-import { micros, olderThan, scatterGather, type ClusterDb } from '@tessera/data';
+import { micros, olderThan, scatterGather, type ClusterDb, type PageRequest } from '@tessera/data';
 import type { NewProduct, Product, ProductChanges, ProductFilter, ProductRepository, ReserveOutcome, StockLine } from '../domain/product';
 
 interface ProductRow {
@@ -74,13 +74,13 @@ export function productRepository(db: ClusterDb, cache: Cache<Product>): Product
       return new Map(products.flatMap((p) => (p ? [[p.id, p] as const] : [])));
     },
 
-    async list(filter: ProductFilter, pageSize: number, pageToken: string, offset: number, deadline: number) {
+    async list(filter: ProductFilter, page: PageRequest, deadline: number) {
       const where = (sql: Sql) => sql`
         deleted_at is null
         ${filter.query ? sql`and lower(name || ' ' || description) like ${`%${escapeLike(filter.query.toLowerCase())}%`}` : sql``}
         ${filter.minPriceMinor !== undefined ? sql`and price_minor >= ${filter.minPriceMinor}` : sql``}
         ${filter.maxPriceMinor !== undefined ? sql`and price_minor <= ${filter.maxPriceMinor}` : sql``}`;
-      const page = await scatterGather(
+      const result = await scatterGather(
         [db],
         (sql, after, limit) =>
           sql<(ProductRow & { micros: string })[]>`
@@ -88,9 +88,9 @@ export function productRepository(db: ClusterDb, cache: Cache<Product>): Product
             from products where ${where(sql)} and ${olderThan(sql, after)}
             order by created_at desc, id desc limit ${limit}`,
         (row) => ({ createdAtMicros: BigInt(row.micros), id: BigInt(row.id) }),
-        { limit: pageSize, offset, ...(pageToken ? { cursor: pageToken } : {}), read: { deadline } },
+        { page, read: { deadline } },
       );
-      return { products: page.items.map(toProduct), nextPageToken: page.nextCursor ?? '' };
+      return { products: result.items.map(toProduct), nextPageToken: result.nextPageToken };
     },
 
     async update(id: string, changes: ProductChanges, deadline: number) {

@@ -1,6 +1,7 @@
+import type { PageRequest } from '@tessera/data';
 import { AppError, Code } from '@tessera/errors';
 import type { NewProduct, Product, ProductChanges, ProductFilter, ProductPage, ProductRepository, StockLine } from './product';
-import { assertValidChanges, assertValidLines, assertValidNewProduct, pageSize } from './validation';
+import { assertValidChanges, assertValidLines, assertValidNewProduct } from './validation';
 
 export interface CatalogDeps {
   products: ProductRepository;
@@ -23,12 +24,12 @@ export async function batchGetProducts(ids: readonly string[], deps: CatalogDeps
   return { products: ids.flatMap((id) => found.get(id) ?? []), missingIds: ids.filter((id) => !found.has(id)) };
 }
 
-export async function listProducts(filter: ProductFilter, page: { size: number; token: string; offset: number }, deps: CatalogDeps, deadline: number): Promise<ProductPage> {
+export async function listProducts(filter: ProductFilter, page: PageRequest, deps: CatalogDeps, deadline: number): Promise<ProductPage> {
   if (filter.minPriceMinor !== undefined && filter.maxPriceMinor !== undefined && filter.minPriceMinor > filter.maxPriceMinor) {
     throw AppError.invalidArgument('empty price range', [{ field: '/min_price_minor', description: 'must not exceed max_price_minor' }]);
   }
   if (filter.query.length > 200) throw AppError.invalidArgument('query too long', [{ field: '/query', description: 'at most 200 characters' }]);
-  return deps.products.list(filter, pageSize(page.size), page.token, Math.max(0, Math.min(page.offset, 10_000)), deadline);
+  return deps.products.list(filter, page, deadline);
 }
 
 export async function updateProduct(id: string, changes: ProductChanges, deps: CatalogDeps, deadline: number): Promise<Product> {

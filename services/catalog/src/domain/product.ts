@@ -1,3 +1,4 @@
+import type { PageRequest } from '@tessera/data';
 /** A product as the domain sees it. */
 export interface Product {
   id: string;
@@ -46,7 +47,7 @@ export interface ProductRepository {
   insert(product: NewProduct, deadline: number): Promise<Product>;
   findById(id: string, deadline: number): Promise<Product | undefined>;
   findByIds(ids: readonly string[], deadline: number): Promise<Map<string, Product>>;
-  list(filter: ProductFilter, pageSize: number, pageToken: string, offset: number, deadline: number): Promise<ProductPage>;
+  list(filter: ProductFilter, page: PageRequest, deadline: number): Promise<ProductPage>;
   update(id: string, changes: ProductChanges, deadline: number): Promise<Product | undefined>;
   softDelete(id: string, deadline: number): Promise<boolean>;
   /** All lines or none; the same order id twice returns the first result without reserving again. */

@@ -40,9 +40,3 @@ export function assertValidLines(lines: readonly StockLine[]): void {
   });
   if (v.length > 0) throw AppError.invalidArgument('request has invalid fields', v);
 }
-
-/** Page sizes are clamped, not refused: 0 means the default. */
-export function pageSize(requested: number, fallback = 20, max = 100): number {
-  if (!Number.isFinite(requested) || requested <= 0) return fallback;
-  return Math.min(Math.floor(requested), max);
-}

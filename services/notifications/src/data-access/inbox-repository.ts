@@ -48,17 +48,17 @@ export function inboxRepository(db: ShardedDb, onDeliveriesQueued: (cluster: str
       return fresh;
     },
 
-    async list(userId, { pageSize, pageToken, offset, unreadOnly }, deadline) {
-      const page = await scatterGather(
+    async list(userId, page, { unreadOnly }, deadline) {
+      const result = await scatterGather(
         [db.forUser(userId)],
         (sql, after, limit) => sql<(NotificationRow & { micros: string })[]>`
           select id::text, user_id::text, type, title, body, subject_id, created_at, read_at, ${micros(sql)} as micros
           from notifications where user_id = ${userId} ${unreadOnly ? sql`and read_at is null` : sql``} and ${olderThan(sql, after)}
           order by created_at desc, id desc limit ${limit}`,
         (row) => ({ createdAtMicros: BigInt(row.micros), id: BigInt(row.id) }),
-        { limit: pageSize, offset, ...(pageToken ? { cursor: pageToken } : {}), read: { deadline } },
+        { page, read: { deadline } },
       );
-      return { notifications: page.items.map(toNotification), nextPageToken: page.nextCursor ?? '' };
+      return { notifications: result.items.map(toNotification), nextPageToken: result.nextPageToken };
     },
 
     async markRead(userId, id, deadline) {

@@ -45,12 +45,12 @@ export function webhookRepository(db: ShardedDb): WebhookRepository {
       return value;
     },
 
-    async attempts(userId, webhookId, { pageSize, pageToken }, deadline) {
+    async attempts(userId, webhookId, page, deadline) {
       if (shardOfId(webhookId) !== shardOfId(userId)) return undefined;
       const cluster = db.forUser(userId);
       const owned = await cluster.read((sql) => sql`select 1 from webhooks where id = ${webhookId} and user_id = ${userId}`, { deadline, consistency: 'primary' });
       if (owned.length === 0) return undefined;
-      const page = await scatterGather(
+      const result = await scatterGather(
         [cluster],
         (sql, after, limit) => sql<{ id: string; event_id: string; attempt: number; response_status: number; error: string; created_at: Date; micros: string }[]>`
           select a.id::text, d.event_id, a.attempt, a.response_status, a.error, a.created_at, ${micros(sql, 'a.created_at')} as micros
@@ -58,10 +58,10 @@ export function webhookRepository(db: ShardedDb): WebhookRepository {
           where a.webhook_id = ${webhookId} and ${olderThan(sql, after, { createdAt: 'a.created_at', id: 'a.id' })}
           order by a.created_at desc, a.id desc limit ${limit}`,
         (row) => ({ createdAtMicros: BigInt(row.micros), id: BigInt(row.id) }),
-        { limit: pageSize, ...(pageToken ? { cursor: pageToken } : {}), read: { deadline, consistency: 'primary' } },
+        { page: { ...page, offset: 0 }, read: { deadline, consistency: 'primary' } },
       );
-      const attempts: DeliveryAttempt[] = page.items.map((r) => ({ id: r.id, eventId: r.event_id, attempt: r.attempt, responseStatus: r.response_status, error: r.error, createdAt: r.created_at }));
-      return { attempts, nextPageToken: page.nextCursor ?? '' };
+      const attempts: DeliveryAttempt[] = result.items.map((r) => ({ id: r.id, eventId: r.event_id, attempt: r.attempt, responseStatus: r.response_status, error: r.error, createdAt: r.created_at }));
+      return { attempts, nextPageToken: result.nextPageToken };
     },
   };
 }

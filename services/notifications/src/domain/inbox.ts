@@ -1,5 +1,6 @@
 import { AppError } from '@tessera/errors';
-import type { IncomingEvent, InboxRepository } from './notification';
+import type { PageRequest } from '@tessera/data';
+import type { IncomingEvent, InboxRepository, Notification } from './notification';
 
 function money(payload: Record<string, unknown>): string {
   const minor = Number(payload.total_minor ?? payload.amount_minor ?? 0);
@@ -33,4 +34,16 @@ export async function consume(events: IncomingEvent[], deps: { inbox: InboxRepos
     if (await deps.inbox.apply(event, describe(event), deadline)) fresh++;
   }
   return fresh;
+}
+
+/** The user's inbox, newest first (optionally unread only). */
+export async function listNotifications(userId: string, page: PageRequest, filter: { unreadOnly: boolean }, deps: { inbox: InboxRepository }, deadline: number): Promise<{ notifications: Notification[]; nextPageToken: string }> {
+  return deps.inbox.list(userId, page, filter, deadline);
+}
+
+/** Marks one of the user's notifications read; another user's, or a missing one, is NOT_FOUND alike. */
+export async function markRead(userId: string, id: string, deps: { inbox: InboxRepository }, deadline: number): Promise<Notification> {
+  const notification = await deps.inbox.markRead(userId, id, deadline);
+  if (!notification) throw AppError.notFound('notification');
+  return notification;
 }

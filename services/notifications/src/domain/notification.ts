@@ -1,3 +1,4 @@
+import type { PageRequest } from '@tessera/data';
 export interface Notification {
   id: string;
   userId: string;
@@ -39,7 +40,7 @@ export interface IncomingEvent {
 export interface InboxRepository {
   /** Applies an event once: the inbox entry and the webhook deliveries, or nothing for a duplicate. */
   apply(event: IncomingEvent, entry: { title: string; body: string; subjectId: string }, deadline: number): Promise<boolean>;
-  list(userId: string, options: { pageSize: number; pageToken: string; offset: number; unreadOnly: boolean }, deadline: number): Promise<{ notifications: Notification[]; nextPageToken: string }>;
+  list(userId: string, page: PageRequest, filter: { unreadOnly: boolean }, deadline: number): Promise<{ notifications: Notification[]; nextPageToken: string }>;
   markRead(userId: string, id: string, deadline: number): Promise<Notification | undefined>;
 }
 
@@ -47,5 +48,5 @@ export interface WebhookRepository {
   create(input: { userId: string; url: string; eventTypes: string[] }, deadline: number): Promise<{ webhook: Webhook; signingSecret: string }>;
   list(userId: string, deadline: number): Promise<Webhook[]>;
   remove(userId: string, id: string, deadline: number): Promise<boolean>;
-  attempts(userId: string, webhookId: string, options: { pageSize: number; pageToken: string }, deadline: number): Promise<{ attempts: DeliveryAttempt[]; nextPageToken: string } | undefined>;
+  attempts(userId: string, webhookId: string, page: PageRequest, deadline: number): Promise<{ attempts: DeliveryAttempt[]; nextPageToken: string } | undefined>;
 }

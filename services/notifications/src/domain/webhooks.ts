@@ -1,5 +1,6 @@
 import { AppError } from '@tessera/errors';
-import type { WebhookRepository } from './notification';
+import type { PageRequest } from '@tessera/data';
+import type { Webhook, WebhookRepository } from './notification';
 import { assertAllowedUrl, type Resolver, type UrlPolicy } from './url-guard';
 
 export interface WebhookDeps {
@@ -22,7 +23,11 @@ export async function deleteWebhook(userId: string, id: string, deps: WebhookDep
   if (!(await deps.webhooks.remove(userId, id, deadline))) throw AppError.notFound('webhook');
 }
 
-export async function listAttempts(userId: string, webhookId: string, page: { pageSize: number; pageToken: string }, deps: WebhookDeps, deadline: number) {
+export async function listWebhooks(userId: string, deps: Pick<WebhookDeps, 'webhooks'>, deadline: number): Promise<Webhook[]> {
+  return deps.webhooks.list(userId, deadline);
+}
+
+export async function listAttempts(userId: string, webhookId: string, page: PageRequest, deps: WebhookDeps, deadline: number) {
   const result = await deps.webhooks.attempts(userId, webhookId, page, deadline);
   if (!result) throw AppError.notFound('webhook');
   return result;

@@ -95,9 +95,9 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
           from orders where user_id = ${userId} and ${olderThan(sql, after)}
           order by created_at desc, id desc limit ${limit}`,
         (row) => ({ createdAtMicros: BigInt(row.micros), id: BigInt(row.id) }),
-        { limit: page.size, offset: page.offset, ...(page.token ? { cursor: page.token } : {}), read: { tokens: parseTokens(tokens), deadline } },
+        { page, read: { tokens: parseTokens(tokens), deadline } },
       );
-      return { orders: result.items.map(toOrder), nextPageToken: result.nextCursor ?? '' };
+      return { orders: result.items.map(toOrder), nextPageToken: result.nextPageToken };
     },
 
     async insertPending({ id, userId, items, paymentMethod }, deadline) {

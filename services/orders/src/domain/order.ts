@@ -1,3 +1,7 @@
+import type { PageRequest, ReadConsistency, Written } from '@tessera/data';
+
+export type { ReadConsistency, Written };
+
 export type OrderStatus = 'pending' | 'paid' | 'payment_failed' | 'cancelled';
 
 export interface OrderLine {
@@ -23,12 +27,6 @@ export interface Order {
   updatedAt: Date;
 }
 
-/** A write's result and its consistency token (the commit LSN), which callers hand back for read-your-writes. */
-export interface Written<T> {
-  value: T;
-  token: string;
-}
-
 export type KeyClaim =
   | { kind: 'claimed'; orderId: string }
   | { kind: 'replay'; response: Order }
@@ -41,8 +39,8 @@ export interface OrderRepository {
   completeKey(userId: string, key: string, response: Order, deadline: number): Promise<void>;
   /** Gives a claimed key back (nothing durable happened), so the client may retry with it. */
   releaseKey(userId: string, key: string, deadline: number): Promise<void>;
-  find(userId: string, id: string, read: { tokens: readonly string[]; deadline: number; primary?: boolean }): Promise<Order | undefined>;
-  list(userId: string, page: { size: number; token: string; offset: number }, read: { tokens: readonly string[]; deadline: number }): Promise<{ orders: Order[]; nextPageToken: string }>;
+  find(userId: string, id: string, read: ReadConsistency & { primary?: boolean }): Promise<Order | undefined>;
+  list(userId: string, page: PageRequest, read: ReadConsistency): Promise<{ orders: Order[]; nextPageToken: string }>;
   insertPending(order: { id: string; userId: string; items: OrderLine[]; paymentMethod: string }, deadline: number): Promise<Written<Order>>;
   /** Records catalog prices and writes `order.created`; no-op if already priced. */
   price(userId: string, id: string, items: OrderLine[], totalMinor: number, currency: string, deadline: number): Promise<Written<Order>>;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError, Code, Reason, type FieldViolation } from '@tessera/errors';
-import { StockUnavailable, type Catalog, type Order, type OrderLine, type OrderRepository, type Payments, type Written } from './order';
+import type { PageRequest } from '@tessera/data';
+import { StockUnavailable, type Catalog, type Order, type OrderLine, type OrderRepository, type Payments, type ReadConsistency, type Written } from './order';
 
 export interface OrdersDeps {
   orders: OrderRepository;
@@ -116,8 +117,13 @@ export async function cancelOrder(userId: string, id: string, deps: Omit<OrdersD
   }
 }
 
-export async function getOrder(userId: string, id: string, deps: Pick<OrdersDeps, 'orders'>, read: { tokens: readonly string[]; deadline: number; primary?: boolean }): Promise<Order> {
+export async function getOrder(userId: string, id: string, deps: Pick<OrdersDeps, 'orders'>, read: ReadConsistency & { primary?: boolean }): Promise<Order> {
   const order = await deps.orders.find(userId, id, read);
   if (!order) throw AppError.notFound('order');
   return order;
+}
+
+/** The user's orders, newest first; a replica serves them once it has the caller's writes. */
+export async function listOrders(userId: string, page: PageRequest, deps: Pick<OrdersDeps, 'orders'>, read: ReadConsistency): Promise<{ orders: Order[]; nextPageToken: string }> {
+  return deps.orders.list(userId, page, read);
 }

@@ -1,3 +1,7 @@
+import type { ReadConsistency, Written } from '@tessera/data';
+
+export type { ReadConsistency, Written };
+
 export type PaymentStatus = 'pending' | 'authorized' | 'captured' | 'declined' | 'refunded';
 
 export interface LedgerEntry {
@@ -39,18 +43,6 @@ export interface PaymentProcessor {
   authorize(req: { key: string; customer: string; amountMinor: number; currency: string; paymentMethod: string }): Promise<ProcessorResult>;
   capture(req: { key: string; customer: string; reference: string; amountMinor: number; currency: string }): Promise<ProcessorResult>;
   refund(req: { key: string; customer: string; reference: string; amountMinor: number; currency: string }): Promise<ProcessorResult>;
-}
-
-/** A write's result and its consistency token (the commit LSN), which callers hand back for read-your-writes. */
-export interface Written<T> {
-  value: T;
-  token: string;
-}
-
-/** Read-your-writes: the tokens a read must honour, and the call's deadline. */
-export interface ReadConsistency {
-  tokens: readonly string[];
-  deadline: number;
 }
 
 export interface PaymentRepository {

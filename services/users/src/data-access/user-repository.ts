@@ -1,5 +1,5 @@
 import type { Cache } from '@tessera/cache';
-import { micros, olderThan, scatterGather, type ShardedDb } from '@tessera/data';
+import { micros, olderThan, scatterGather, type PageRequest, type ShardedDb } from '@tessera/data';
 import type { Role } from '@tessera/auth';
 import type { NewUser, User, UserRepository, UserWithPassword } from '../domain/user';
 
@@ -139,17 +139,17 @@ export function userRepository(db: ShardedDb, cache: Cache<User>): UserRepositor
       return { value: result.value !== undefined, token: result.token };
     },
 
-    async list(pageSize: number, pageToken: string, offset: number, deadline: number) {
-      const page = await scatterGather(
+    async list(page: PageRequest, deadline: number) {
+      const result = await scatterGather(
         db.clusters,
         (sql, after, limit) => sql<(UserRow & { micros: string })[]>`
           select id::text, email, display_name, role, created_at, updated_at, ${micros(sql)} as micros
           from users where deleted_at is null and ${olderThan(sql, after)}
           order by created_at desc, id desc limit ${limit}`,
         (row) => ({ createdAtMicros: BigInt(row.micros), id: BigInt(row.id) }),
-        { limit: pageSize, offset, ...(pageToken ? { cursor: pageToken } : {}), read: { deadline } },
+        { page, read: { deadline } },
       );
-      return { users: page.items.map(toUser), nextPageToken: page.nextCursor ?? '' };
+      return { users: result.items.map(toUser), nextPageToken: result.nextPageToken };
     },
   };
 

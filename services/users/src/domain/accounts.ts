@@ -1,5 +1,6 @@
 import { AppError } from '@tessera/errors';
-import type { Consistency, PasswordHasher, User, UserRepository, Written } from './user';
+import type { PageRequest } from '@tessera/data';
+import type { PasswordHasher, ReadConsistency, User, UserRepository, Written } from './user';
 import { assertValid, displayNameViolation, emailViolation, normalizeEmail, passwordViolation } from './validation';
 
 export interface AccountsDeps {
@@ -16,7 +17,7 @@ export async function createUser(input: { email: string; password: string; displ
   return { value: user, token };
 }
 
-export async function getUser(id: string, deps: Pick<AccountsDeps, 'users'>, consistency: Consistency): Promise<User> {
+export async function getUser(id: string, deps: Pick<AccountsDeps, 'users'>, consistency: ReadConsistency): Promise<User> {
   const user = await deps.users.findById(id, consistency);
   if (!user) throw AppError.notFound('user');
   return user;
@@ -38,6 +39,11 @@ export async function updateUser(id: string, changes: { displayName?: string; em
   }
   if (!result?.value) throw AppError.notFound('user');
   return { value: result.value, token: result.token };
+}
+
+/** Every live account, newest first, across all shards (admin). */
+export async function listUsers(page: PageRequest, deps: Pick<AccountsDeps, 'users'>, deadline: number): Promise<{ users: User[]; nextPageToken: string }> {
+  return deps.users.list(page, deadline);
 }
 
 export async function deleteUser(id: string, deps: Pick<AccountsDeps, 'users'>, deadline: number): Promise<Written<void>> {

@@ -1,4 +1,7 @@
 import type { Role } from '@tessera/auth';
+import type { PageRequest, ReadConsistency, Written } from '@tessera/data';
+
+export type { ReadConsistency, Written };
 
 /** A user as the domain sees it: a plain record, no driver types. */
 export interface User {
@@ -23,16 +26,6 @@ export interface NewUser {
   role: Role;
 }
 
-/** Read-your-writes: the tokens a read must honour, and the call's deadline. */
-export interface Consistency {
-  tokens: readonly string[];
-  deadline: number;
-}
-
-export interface Written<T> {
-  value: T;
-  token: string;
-}
 
 /** What the domain needs from storage; data-access/user-repository.ts implements it. */
 export interface UserRepository {
@@ -40,7 +33,7 @@ export interface UserRepository {
   shardForEmail(email: string): number;
   /** Inserts a user and claims its email; `value` is undefined when the email is taken by a live account. */
   insert(user: NewUser, deadline: number): Promise<Written<User | undefined>>;
-  findById(id: string, consistency: Consistency): Promise<User | undefined>;
+  findById(id: string, consistency: ReadConsistency): Promise<User | undefined>;
   /** For login: the live account that currently owns this email, with its password hash. */
   findByEmail(email: string, deadline: number): Promise<UserWithPassword | undefined>;
   updateDisplayName(id: string, displayName: string, deadline: number): Promise<Written<User | undefined>>;
@@ -48,7 +41,7 @@ export interface UserRepository {
   changeEmail(id: string, email: string, deadline: number): Promise<Written<User | undefined> | 'taken'>;
   setRole(id: string, role: Role, deadline: number): Promise<void>;
   softDelete(id: string, deadline: number): Promise<Written<boolean>>;
-  list(pageSize: number, pageToken: string, offset: number, deadline: number): Promise<{ users: User[]; nextPageToken: string }>;
+  list(page: PageRequest, deadline: number): Promise<{ users: User[]; nextPageToken: string }>;
 }
 
 export interface PasswordHasher {

@@ -1,5 +1,5 @@
 import { catalog as pb } from '@tessera/contracts';
-import { formatId, parseId } from '@tessera/data';
+import { formatId, pageRequest, parseId } from '@tessera/data';
 import { AppError } from '@tessera/errors';
 import type { AsyncServiceImpl } from '@tessera/grpc-kit';
 import * as catalog from '../../domain/catalog';
@@ -35,7 +35,7 @@ export function catalogHandlers(deps: catalog.CatalogDeps): AsyncServiceImpl<pb.
     listProducts: async (req, ctx) => {
       const page = await catalog.listProducts(
         { query: req.query.trim(), ...(req.minPriceMinor !== undefined ? { minPriceMinor: req.minPriceMinor } : {}), ...(req.maxPriceMinor !== undefined ? { maxPriceMinor: req.maxPriceMinor } : {}) },
-        { size: req.page?.pageSize ?? 0, token: req.page?.pageToken ?? '', offset: req.page?.offset ?? 0 },
+        pageRequest(req.page),
         deps,
         ctx.deadline,
       );

@@ -1,8 +1,8 @@
 import { events as eventsPb, notifications as pb } from '@tessera/contracts';
-import { formatId, parseId } from '@tessera/data';
+import { formatId, pageRequest, parseId } from '@tessera/data';
 import { AppError } from '@tessera/errors';
 import type { AsyncServiceImpl } from '@tessera/grpc-kit';
-import { consume } from '../../domain/inbox';
+import * as inbox from '../../domain/inbox';
 import type { InboxRepository, Notification, Webhook } from '../../domain/notification';
 import * as webhooks from '../../domain/webhooks';
 
@@ -19,19 +19,16 @@ const notificationToPb = (n: Notification): pb.Notification => ({
 
 const webhookToPb = (w: Webhook): pb.Webhook => ({ id: formatId('webhook', w.id), userId: formatId('user', w.userId), url: w.url, eventTypes: w.eventTypes, createTime: w.createdAt });
 
-const size = (n: number | undefined) => Math.min(Math.max(n || 20, 1), 100);
 const user = (id: string) => parseId('user', id, '/user_id');
 
 export function notificationsHandlers(deps: { inbox: InboxRepository }): AsyncServiceImpl<pb.NotificationsServiceServer> {
   return {
     listNotifications: async (req, ctx) => {
-      const page = await deps.inbox.list(user(req.userId), { pageSize: size(req.page?.pageSize), pageToken: req.page?.pageToken ?? '', offset: Math.max(0, req.page?.offset ?? 0), unreadOnly: req.unreadOnly }, ctx.deadline);
+      const page = await inbox.listNotifications(user(req.userId), pageRequest(req.page), { unreadOnly: req.unreadOnly }, deps, ctx.deadline);
       return { notifications: page.notifications.map(notificationToPb), page: { nextPageToken: page.nextPageToken } };
     },
     markNotificationRead: async (req, ctx) => {
-      const n = await deps.inbox.markRead(user(req.userId), parseId('notification', req.id), ctx.deadline);
-      if (!n) throw AppError.notFound('notification');
-      return { notification: notificationToPb(n) };
+      return { notification: notificationToPb(await inbox.markRead(user(req.userId), parseId('notification', req.id), deps, ctx.deadline)) };
     },
   };
 }
@@ -42,13 +39,13 @@ export function webhooksHandlers(deps: webhooks.WebhookDeps): AsyncServiceImpl<p
       const { webhook, signingSecret } = await webhooks.createWebhook({ userId: user(req.userId), url: req.url, eventTypes: req.eventTypes }, deps, ctx.deadline);
       return { webhook: webhookToPb(webhook), signingSecret };
     },
-    listWebhooks: async (req, ctx) => ({ webhooks: (await deps.webhooks.list(user(req.userId), ctx.deadline)).map(webhookToPb) }),
+    listWebhooks: async (req, ctx) => ({ webhooks: (await webhooks.listWebhooks(user(req.userId), deps, ctx.deadline)).map(webhookToPb) }),
     deleteWebhook: async (req, ctx) => {
       await webhooks.deleteWebhook(user(req.userId), parseId('webhook', req.id), deps, ctx.deadline);
       return {};
     },
     listWebhookDeliveries: async (req, ctx) => {
-      const page = await webhooks.listAttempts(user(req.userId), parseId('webhook', req.webhookId, '/webhook_id'), { pageSize: size(req.page?.pageSize), pageToken: req.page?.pageToken ?? '' }, deps, ctx.deadline);
+      const page = await webhooks.listAttempts(user(req.userId), parseId('webhook', req.webhookId, '/webhook_id'), pageRequest(req.page), deps, ctx.deadline);
       return {
         deliveries: page.attempts.map((a) => ({ id: formatId('delivery', a.id), eventId: a.eventId, attempt: a.attempt, responseStatus: a.responseStatus, error: a.error, createTime: a.createdAt })),
         page: { nextPageToken: page.nextPageToken },
@@ -69,7 +66,7 @@ export function eventConsumerHandlers(deps: { inbox: InboxRepository }): AsyncSe
         }
         return { id: e.id, type: e.type, aggregateId: e.aggregateId, userId: parseId('user', e.userId, `/events/${i}/user_id`), payload, occurredAt: e.occurredAt ?? new Date() };
       });
-      return { processed: await consume(events, deps, ctx.deadline) };
+      return { processed: await inbox.consume(events, deps, ctx.deadline) };
     },
   };
 }

@@ -1,5 +1,5 @@
 import { orders as pb } from '@tessera/contracts';
-import { formatId, parseId } from '@tessera/data';
+import { formatId, pageRequest, parseId } from '@tessera/data';
 import { incomingConsistencyTokens, returnConsistencyToken, type AsyncServiceImpl } from '@tessera/grpc-kit';
 import type { Order, OrderStatus } from '../../domain/order';
 import * as orders from '../../domain/orders';
@@ -40,8 +40,7 @@ export function ordersHandlers(deps: orders.OrdersDeps): AsyncServiceImpl<pb.Ord
     },
     getOrder: async (req, ctx) => ({ order: orderToPb(await orders.getOrder(user(req.userId), parseId('order', req.id), deps, { tokens: incomingConsistencyTokens(ctx), deadline: ctx.deadline })) }),
     listOrders: async (req, ctx) => {
-      const size = Math.min(Math.max(req.page?.pageSize || 20, 1), 100);
-      const page = await deps.orders.list(user(req.userId), { size, token: req.page?.pageToken ?? '', offset: Math.max(0, req.page?.offset ?? 0) }, { tokens: incomingConsistencyTokens(ctx), deadline: ctx.deadline });
+      const page = await orders.listOrders(user(req.userId), pageRequest(req.page), deps, { tokens: incomingConsistencyTokens(ctx), deadline: ctx.deadline });
       return { orders: page.orders.map(orderToPb), page: { nextPageToken: page.nextPageToken } };
     },
     cancelOrder: async (req, ctx) => {

@@ -3,7 +3,7 @@ import { formatId } from '@tessera/data';
 import { incomingConsistencyTokens, type CallContext } from '@tessera/grpc-kit';
 import type { ApiKey } from '../../domain/api-keys';
 import type { OAuthClient } from '../../domain/oauth-clients';
-import type { Consistency, User } from '../../domain/user';
+import type { ReadConsistency, User } from '../../domain/user';
 
 export const userToPb = (user: User): pb.User => ({
   id: formatId('user', user.id),
@@ -34,4 +34,4 @@ export const clientToPb = (client: OAuthClient): pb.OAuthClient => ({
 
 export const roleToPb = (role: 'user' | 'admin'): pb.Role => (role === 'admin' ? pb.Role.ROLE_ADMIN : pb.Role.ROLE_USER);
 
-export const consistency = (ctx: CallContext): Consistency => ({ tokens: incomingConsistencyTokens(ctx), deadline: ctx.deadline });
+export const consistency = (ctx: CallContext): ReadConsistency => ({ tokens: incomingConsistencyTokens(ctx), deadline: ctx.deadline });

@@ -1,5 +1,5 @@
 import { users as pb } from '@tessera/contracts';
-import { parseId } from '@tessera/data';
+import { pageRequest, parseId } from '@tessera/data';
 import { returnConsistencyToken, type AsyncServiceImpl } from '@tessera/grpc-kit';
 import * as accounts from '../../domain/accounts';
 import { consistency, userToPb } from './mapping';
@@ -25,8 +25,7 @@ export function usersHandlers(deps: accounts.AccountsDeps): AsyncServiceImpl<pb.
       return {};
     },
     listUsers: async (req, ctx) => {
-      const size = Math.min(Math.max(req.page?.pageSize || 20, 1), 100);
-      const page = await deps.users.list(size, req.page?.pageToken ?? '', Math.max(0, req.page?.offset ?? 0), ctx.deadline);
+      const page = await accounts.listUsers(pageRequest(req.page), deps, ctx.deadline);
       return { users: page.users.map(userToPb), page: { nextPageToken: page.nextPageToken } };
     },
   };
