@@ -2,4 +2,4 @@ export { Cache, type CacheOptions } from './cache';
 export { RedisStore, redisConnection, type RedisStoreOptions } from './redis-store';
 export { MemoryStore } from './memory-store';
 export type { CacheStore } from './store';
-export { createStore } from './create-store';
+export { createStore, openStore } from './create-store';

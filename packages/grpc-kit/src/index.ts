@@ -4,6 +4,7 @@ export { currentCallContext, type CallContext } from './call-context';
 export { continueTrace, type TraceContext } from './trace-context';
 export { toServiceError } from './error-mapping';
 export { onShutdown } from './shutdown';
+export { crashPoint } from './crash-point';
 export { runMain, serveGrpc, grpcServiceConfigShape, type RunningService, type ServeOptions } from './service-main';
 export { MetadataKeys } from './metadata-keys';
 export { incomingConsistencyTokens, returnConsistencyToken } from './consistency';

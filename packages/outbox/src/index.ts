@@ -2,5 +2,4 @@ export { OUTBOX_SQL, INBOX_SQL } from './sql';
 export { enqueueEvent, claimEvent, type NewEvent } from './enqueue';
 export { OutboxRelay, type OutboxEvent, type RelayOptions } from './relay';
 export { grpcDelivery, parseSubscribers, type Subscriber } from './grpc-delivery';
-export { PollLoop } from './poll-loop';
 export { startRelays, type Relays } from './relays';

@@ -3,7 +3,7 @@ import type { ReservedSql } from 'postgres';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { ClusterDb } from '@tessera/data';
 import type { Logger } from '@tessera/logging';
-import { PollLoop } from './poll-loop';
+import { fullJitterBackoff, PollLoop } from '@tessera/workers';
 
 export interface OutboxEvent {
   /** `<producer>:<outbox id>`: unique across producers, the consumers' dedup key. */
@@ -147,11 +147,9 @@ export class OutboxRelay {
       await this.o.deliver(events);
     } catch (error) {
       this.metrics.failures.inc(this.labels, rows.length);
-      const maxBackoff = this.o.maxBackoffMs ?? 60_000;
       const message = String((error as Error).message ?? error).slice(0, 500);
       for (const row of rows) {
-        // Exponential backoff with full jitter, capped.
-        const delay = Math.round(Math.random() * Math.min(maxBackoff, 100 * 2 ** Math.min(row.attempts, 20)));
+        const delay = fullJitterBackoff(row.attempts, { baseMs: 100, maxMs: this.o.maxBackoffMs ?? 60_000 });
         await sql`update outbox set attempts = attempts + 1, next_attempt_at = now() + make_interval(secs => ${delay / 1000}), last_error = ${message} where id = ${row.id}`;
       }
       this.o.logger.warn({ err: error, events: rows.length, cluster: this.o.cluster.name }, 'outbox delivery failed; will retry');

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Cache, createStore } from '@tessera/cache';
+import { Cache, openStore } from '@tessera/cache';
 import { catalog as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
 import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
@@ -19,9 +19,7 @@ export async function startCatalogService(config: CatalogConfig, logger: Logger 
   if (data.shardMap.clusters.length !== 1) throw new Error('the catalog lives on one cluster (with replicas); DATABASE_CLUSTERS must name exactly one');
   const db = await ShardedDb.connect({ ...data, registry });
   if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR) }, 'migrations applied');
-  const store = createStore(config.REDIS_URL, 'catalog', config.REDIS_COMMAND_TIMEOUT_MS);
-  if (config.REDIS_URL === 'memory://') logger.warn('REDIS_URL is memory://: each process caches on its own');
-  else if (!(await store.ready(5_000))) logger.warn('redis is not reachable yet; reading through to the database until it is');
+  const store = await openStore({ url: config.REDIS_URL, namespace: 'catalog', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, logger });
   const cache = new Cache<Product>({ name: 'products', store, registry, ttlMs: config.PRODUCT_CACHE_TTL_MS, decode: (text) => decodeProduct(text) });
 
   return serveGrpc({

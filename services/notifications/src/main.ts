@@ -8,9 +8,10 @@ import { createRegistry } from '@tessera/metrics';
 import { INBOX_SQL } from '@tessera/outbox';
 import { loadNotificationsConfig, type NotificationsConfig } from './config';
 import { inboxRepository } from './data-access/inbox-repository';
-import { WebhookDispatcher } from './data-access/webhook-dispatcher';
+import { deliveryRepository } from './data-access/delivery-repository';
 import { webhookRepository } from './data-access/webhook-repository';
 import { eventConsumerHandlers, notificationsHandlers, webhooksHandlers } from './entry-points/grpc/handlers';
+import { WebhookDispatcher } from './workers/webhook-dispatcher';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 
@@ -24,7 +25,7 @@ export async function startNotificationsService(config: NotificationsConfig, log
   const dispatchers = new Map(
     db.clusters.map((cluster) => [
       cluster.name,
-      new WebhookDispatcher({ cluster, logger, registry, policy, maxAgeMs: config.WEBHOOK_MAX_AGE_MS, backoffBaseMs: config.WEBHOOK_BACKOFF_BASE_MS, requestTimeoutMs: config.WEBHOOK_TIMEOUT_MS }),
+      new WebhookDispatcher({ deliveries: deliveryRepository(cluster), logger, registry, policy, maxAgeMs: config.WEBHOOK_MAX_AGE_MS, backoffBaseMs: config.WEBHOOK_BACKOFF_BASE_MS, requestTimeoutMs: config.WEBHOOK_TIMEOUT_MS }),
     ]),
   );
   dispatchers.forEach((d) => d.start());

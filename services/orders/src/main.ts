@@ -1,15 +1,15 @@
 import path from 'node:path';
 import { orders as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
-import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
+import { crashPoint, runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
 import { OUTBOX_SQL, startRelays } from '@tessera/outbox';
 import { loadOrdersConfig, type OrdersConfig } from './config';
 import { orderRepository } from './data-access/order-repository';
 import { catalogClient, paymentsClient } from './data-access/service-clients';
-import { recoverStaleOrders } from './domain/recovery';
 import { ordersHandlers } from './entry-points/grpc/orders-handlers';
+import { startRecoveryWorker } from './workers/recovery-worker';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 
@@ -28,31 +28,10 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger = 
     catalog,
     payments,
     keyLeaseMs: config.IDEMPOTENCY_LEASE_MS,
-    crashPoint: (name: string) => {
-      if (config.CRASH_AT === name) {
-        logger.warn({ crashPoint: name }, 'CRASH_AT reached: killing the process');
-        process.kill(process.pid, 'SIGKILL');
-      }
-    },
+    crashPoint: crashPoint(config.CRASH_AT, logger),
   };
 
-  let recovering = true;
-  let wakeRecovery = () => undefined as void;
-  const recovery = (async () => {
-    while (recovering) {
-      for (const cluster of db.clusters) {
-        if (!recovering) break;
-        await recoverStaleOrders(cluster.name, deps, { staleMs: config.RECOVERY_STALE_MS, logger }).catch((error: unknown) => logger.warn({ err: error }, 'recovery round failed'));
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, config.RECOVERY_INTERVAL_MS);
-        wakeRecovery = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
-  })();
+  const recovery = startRecoveryWorker({ clusters: db.clusters.map((c) => c.name), deps, logger, staleMs: config.RECOVERY_STALE_MS, intervalMs: config.RECOVERY_INTERVAL_MS });
 
   return serveGrpc({
     config,
@@ -63,9 +42,7 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger = 
       server.addService(pb.OrdersServiceService, ordersHandlers(deps));
     },
     close: async () => {
-      recovering = false;
-      wakeRecovery();
-      await recovery;
+      await recovery.stop();
       await relays.stop();
       catalog.close();
       payments.close();

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { payments as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
-import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
+import { crashPoint, runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
 import { OUTBOX_SQL, startRelays } from '@tessera/outbox';
@@ -20,16 +20,10 @@ export async function startPaymentsService(config: PaymentsConfig, logger: Logge
 
   const relays = startRelays({ producer: 'payments', db, subscribers: config.EVENT_SUBSCRIBERS, logger, registry });
 
-  const crashPoint = (name: string) => {
-    if (config.CRASH_AT === name) {
-      logger.warn({ crashPoint: name }, 'CRASH_AT reached: killing the process');
-      process.kill(process.pid, 'SIGKILL');
-    }
-  };
   const deps = {
     payments: paymentRepository(db, (cluster) => relays.poke(cluster)),
     processor: sandboxProcessor(db, { timeoutMs: config.PROCESSOR_TIMEOUT_MS }),
-    crashPoint,
+    crashPoint: crashPoint(config.CRASH_AT, logger),
   };
 
   return serveGrpc({

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { generateSigningKey, loadSigningKeys } from '@tessera/auth';
-import { Cache, createStore } from '@tessera/cache';
+import { Cache, openStore } from '@tessera/cache';
 import { protoFiles, PROTO_ROOT, users as pb } from '@tessera/contracts';
 import { formatId, loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
 import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
@@ -28,9 +28,7 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
   const db = await ShardedDb.connect({ ...loadDataConfig(config), registry });
   if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR) }, 'migrations applied');
 
-  const store = createStore(config.REDIS_URL, 'users', config.REDIS_COMMAND_TIMEOUT_MS);
-  if (config.REDIS_URL === 'memory://') logger.warn('REDIS_URL is memory://: each process caches on its own');
-  else if (!(await store.ready(5_000))) logger.warn('redis is not reachable yet; reading through to the database until it is');
+  const store = await openStore({ url: config.REDIS_URL, namespace: 'users', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, logger });
   const profiles = new Cache<User>({ name: 'profiles', store, registry, ttlMs: config.PROFILE_CACHE_TTL_MS, decode: decodeUser });
   const keyCache = new Cache<CachedPrincipal>({ name: 'api-keys', store, registry, ttlMs: config.API_KEY_CACHE_TTL_MS, negativeTtlMs: 5_000 });
 

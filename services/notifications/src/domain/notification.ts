@@ -50,3 +50,32 @@ export interface WebhookRepository {
   remove(userId: string, id: string, deadline: number): Promise<boolean>;
   attempts(userId: string, webhookId: string, page: PageRequest, deadline: number): Promise<{ attempts: DeliveryAttempt[]; nextPageToken: string } | undefined>;
 }
+
+/** A webhook delivery that is due, leased to the dispatcher that read it. */
+export interface DueDelivery {
+  id: string;
+  webhookId: string;
+  eventId: string;
+  payload: Record<string, unknown>;
+  /** Attempts made so far. */
+  attempts: number;
+  url: string;
+  signingSecret: string;
+  /** Time since the event was queued. */
+  ageMs: number;
+}
+
+export interface DeliveryOutcome {
+  status: 'delivered' | 'pending' | 'failed';
+  responseStatus: number;
+  error: string;
+  /** When to try again (pending only). */
+  retryInMs: number;
+}
+
+export interface DeliveryRepository {
+  /** Up to `limit` due deliveries, leased for `leaseMs` (other dispatchers skip them meanwhile). */
+  leaseDue(limit: number, leaseMs: number): Promise<DueDelivery[]>;
+  /** Logs the attempt and moves the delivery on, in one transaction. */
+  recordAttempt(delivery: DueDelivery, attempt: number, outcome: DeliveryOutcome): Promise<void>;
+}

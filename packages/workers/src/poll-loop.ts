@@ -1,7 +1,8 @@
 /**
  * A background worker loop: runs `round` again at once while it reports more
  * work, otherwise sleeps `idleMs()` (or until poked), and logs failed rounds
- * without dying. Used by delivery workers (outbox relays, webhook dispatchers).
+ * without dying. Every background worker runs on one: outbox relays, webhook
+ * dispatchers, the orders recovery worker.
  */
 export class PollLoop {
   private stopped = false;

@@ -1,0 +1,2 @@
+export { PollLoop } from './poll-loop';
+export { fullJitterBackoff } from './backoff';
