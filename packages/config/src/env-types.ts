@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Reusable environment variable types, parsed from strings. */
@@ -40,3 +41,17 @@ export const json = <T extends z.ZodTypeAny>(schema: T) =>
       }
     })
     .pipe(schema);
+
+/** A path to a JSON file (e.g. a mounted ConfigMap), read and validated by `schema` at start: a missing or bad file is a config error, not a stack trace. */
+export const jsonFile = <T extends z.ZodTypeAny>(schema: T) =>
+  z
+    .string()
+    .transform((path, ctx) => {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})` });
+        return z.NEVER;
+      }
+    })
+    .pipe(json(schema));

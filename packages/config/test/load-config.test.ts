@@ -1,3 +1,7 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
 import { ConfigError, env, loadConfig } from '@tessera/config';
 
 const shape = { GRPC_PORT: env.port(50051), DATABASE_URL: env.postgresUrl(), DB_PASSWORD: env.host('x'), VERBOSE: env.flag(false) };
@@ -20,6 +24,18 @@ describe('loadConfig', () => {
     expect(problems).toMatch(/^GRPC_PORT: .*\(got "70000"\)/m);
     expect(problems).toMatch(/^DATABASE_URL: must be a postgres:\/\/ URL/m);
     expect(problems).toMatch(/^VERBOSE: /m);
+  });
+
+  test('when a JSON file variable names a missing or malformed file, then the config error names the variable, not a stack trace', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'config-'));
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, '{"x": 1');
+    const good = path.join(dir, 'good.json');
+    writeFileSync(good, '{"x": 1}');
+    const fileShape = { MAP_FILE: env.jsonFile(z.object({ x: z.number() })) };
+    expect(() => loadConfig(fileShape, { MAP_FILE: path.join(dir, 'missing.json') })).toThrow(/MAP_FILE: cannot read .*missing\.json \(ENOENT\)/);
+    expect(() => loadConfig(fileShape, { MAP_FILE: bad })).toThrow(/MAP_FILE: must be JSON/);
+    expect(loadConfig(fileShape, { MAP_FILE: good })).toEqual({ MAP_FILE: { x: 1 } });
   });
 
   test('when a required variable is missing, then the error names it', () => {

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { env } from '@tessera/config';
+import { ConfigError, env } from '@tessera/config';
 import { z } from 'zod';
 import { clusterSchema, ShardMap, shardMapSchema } from './shard-map';
 
@@ -13,7 +12,7 @@ import { clusterSchema, ShardMap, shardMapSchema } from './shard-map';
 export const dataConfigShape = {
   DATABASE_CLUSTERS: env.json(z.array(clusterSchema).min(1)),
   SHARD_MAP: env.json(shardMapSchema).optional(),
-  SHARD_MAP_FILE: z.string().optional(),
+  SHARD_MAP_FILE: env.jsonFile(shardMapSchema).optional(),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   DATABASE_PREPARE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   DATABASE_MAX_REPLICA_LAG_S: z.coerce.number().min(0).default(5),
@@ -30,7 +29,7 @@ export type DataConfig = {
 export function loadDataConfig(env: {
   DATABASE_CLUSTERS: z.infer<typeof dataConfigShape.DATABASE_CLUSTERS>;
   SHARD_MAP?: z.infer<typeof shardMapSchema> | undefined;
-  SHARD_MAP_FILE?: string | undefined;
+  SHARD_MAP_FILE?: z.infer<typeof shardMapSchema> | undefined;
   DATABASE_POOL_MAX: number;
   DATABASE_PREPARE: boolean;
   DATABASE_MAX_REPLICA_LAG_S: number;
@@ -38,9 +37,9 @@ export function loadDataConfig(env: {
 }): DataConfig {
   let shardMap: ShardMap;
   if (env.SHARD_MAP) shardMap = new ShardMap(env.SHARD_MAP);
-  else if (env.SHARD_MAP_FILE) shardMap = new ShardMap(shardMapSchema.parse(JSON.parse(readFileSync(env.SHARD_MAP_FILE, 'utf8'))));
+  else if (env.SHARD_MAP_FILE) shardMap = new ShardMap(env.SHARD_MAP_FILE);
   else if (env.DATABASE_CLUSTERS.length === 1) shardMap = ShardMap.single(env.DATABASE_CLUSTERS[0]!.name);
-  else throw new Error('SHARD_MAP or SHARD_MAP_FILE is required with more than one database cluster');
+  else throw new ConfigError(['SHARD_MAP or SHARD_MAP_FILE is required with more than one database cluster']);
   return {
     clusters: env.DATABASE_CLUSTERS,
     shardMap,
