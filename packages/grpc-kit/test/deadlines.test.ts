@@ -63,7 +63,7 @@ describe('deadlines', () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     const before = Date.now();
     await client.getUser({ id: 'usr_chain' }, { deadlineMs: 800, metadata: { 'x-request-id': 'req-123', traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
-    expect(seen).toBeDefined();
+    expect(seen).toMatchObject({ requestId: 'req-123', traceId });
     // The downstream default is 60 s; the incoming 800 ms budget must win.
     expect(seen!.deadline).toBeGreaterThan(before);
     expect(seen!.deadline).toBeLessThanOrEqual(before + 900);

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { waitFor } from '@tessera/local-infra';
 
 /** Sum of a metric's series whose labels include `labels` (counters and gauges). */
 export async function metricSum(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
@@ -13,19 +14,8 @@ export async function metricSum(registry: Registry, name: string, labels: Record
  * `what` after `timeoutMs`. A probe that throws counts as "not yet"; its last
  * error is named in the failure.
  */
-export async function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
+export function eventually<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+  return waitFor(what, async () => probe(), timeoutMs, intervalMs);
 }
 
 /** Polls `probe` until it is true, or fails naming `what` after `timeoutMs`. */

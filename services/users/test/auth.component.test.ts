@@ -4,7 +4,7 @@ import { AccessTokenVerifier, generateSigningKey } from '@tessera/auth';
 import { createRegistry } from '@tessera/metrics';
 import { createClient, GrpcStatus, type PromiseClient, type RunningService, type ServiceError } from '@tessera/grpc-kit';
 import { sharedRedisUrl, testDatabase, until, type TestDatabase } from '@tessera/testing';
-import { loadUsersConfig } from '../src/config';
+import { usersTestConfig } from './fixtures/users-config';
 import { startUsersService } from '../src/main';
 
 const ADMIN = { email: 'root@tessera.test', password: 'admin password long enough' };
@@ -22,20 +22,12 @@ describe('users: login, refresh tokens, API keys, OAuth clients (real gRPC, Post
   beforeAll(async () => {
     db = await testDatabase('auth');
     service = await startUsersService(
-      loadUsersConfig({
-        DATABASE_CLUSTERS: JSON.stringify([{ name: 'main', primary: db.primaryUrl, replicas: [db.replicaUrl] }]),
+      usersTestConfig(db, {
         REDIS_URL: sharedRedisUrl(),
         JWT_SIGNING_KEYS: JSON.stringify([generateSigningKey('k-new'), generateSigningKey('k-old')]),
         JWT_ISSUER: 'https://auth.tessera.test',
         ADMIN_EMAIL: ADMIN.email,
         ADMIN_PASSWORD: ADMIN.password,
-        GRPC_HOST: '127.0.0.1',
-        GRPC_PORT: '0',
-        METRICS_PORT: '0',
-        MIGRATE_ON_START: 'true',
-        DRAIN_DELAY_MS: '0',
-        SCRYPT_LOG_N: '10',
-        LOG_LEVEL: 'silent',
       }),
     );
     const target = `127.0.0.1:${service.grpcPort}`;
@@ -85,7 +77,7 @@ describe('users: login, refresh tokens, API keys, OAuth clients (real gRPC, Post
     const first = (await auth.login({ email: 'rotate@example.com', password: 'a perfectly long password' })).tokens!;
     const second = (await auth.refreshToken({ refreshToken: first.refreshToken })).tokens!;
     expect(second.refreshToken).not.toBe(first.refreshToken);
-    await expect(verifier.verify(second.accessToken)).resolves.toBeDefined();
+    await expect(verifier.verify(second.accessToken)).resolves.toMatchObject({ sub: expect.stringMatching(/^usr_\d+$/) });
 
     expect(await code(auth.refreshToken({ refreshToken: first.refreshToken }))).toBe(GrpcStatus.UNAUTHENTICATED);
     // The thief replayed the old token: the legitimate newer token is dead too.
@@ -159,7 +151,7 @@ describe('users: login, refresh tokens, API keys, OAuth clients (real gRPC, Post
     const { secret } = await keys.createApiKey({ userId: user.id, name: 'k', scopes: ['orders:read'] });
     await accounts.updateUser({ id: user.id, email: 'New@Example.com', displayName: 'Renamed' });
     expect((await accounts.getUser({ id: user.id })).user).toMatchObject({ email: 'new@example.com', displayName: 'Renamed' });
-    await expect(auth.login({ email: 'new@example.com', password: 'a perfectly long password' })).resolves.toBeDefined();
+    await expect(auth.login({ email: 'new@example.com', password: 'a perfectly long password' })).resolves.toMatchObject({ tokens: { accessToken: expect.any(String), refreshToken: expect.any(String) } });
     expect(await code(auth.login({ email: 'old@example.com', password: 'a perfectly long password' }))).toBe(GrpcStatus.UNAUTHENTICATED);
     await register('taken@example.com');
     expect(await code(accounts.updateUser({ id: user.id, email: 'taken@example.com' }))).toBe(GrpcStatus.ALREADY_EXISTS);
@@ -169,7 +161,7 @@ describe('users: login, refresh tokens, API keys, OAuth clients (real gRPC, Post
     expect(await code(auth.login({ email: 'new@example.com', password: 'a perfectly long password' }))).toBe(GrpcStatus.UNAUTHENTICATED);
     expect(await code(keys.verifyApiKey({ key: secret }))).toBe(GrpcStatus.UNAUTHENTICATED);
     // The email is free again.
-    await expect(register('new@example.com')).resolves.toBeDefined();
+    await expect(register('new@example.com')).resolves.toMatchObject({ email: 'new@example.com', id: expect.not.stringMatching(user.id) });
   });
 
   test('when an email change crashed after claiming the new address, then that address can still be registered', async () => {

@@ -6,7 +6,7 @@ import { users } from '@tessera/contracts';
 import { createRegistry } from '@tessera/metrics';
 import { createClient, GrpcStatus, MetadataKeys, type PromiseClient, type RunningService, type ServiceError } from '@tessera/grpc-kit';
 import { testDatabase, type TestDatabase } from '@tessera/testing';
-import { loadUsersConfig } from '../src/config';
+import { usersTestConfig } from './fixtures/users-config';
 import { startUsersService } from '../src/main';
 
 describe('users service (real gRPC server, real Postgres)', () => {
@@ -16,17 +16,7 @@ describe('users service (real gRPC server, real Postgres)', () => {
 
   beforeAll(async () => {
     db = await testDatabase('users');
-    const config = loadUsersConfig({
-      DATABASE_CLUSTERS: JSON.stringify([{ name: 'main', primary: db.primaryUrl, replicas: [db.replicaUrl] }]),
-      GRPC_HOST: '127.0.0.1',
-      GRPC_PORT: '0',
-      METRICS_PORT: '0',
-      MIGRATE_ON_START: 'true',
-      DRAIN_DELAY_MS: '0',
-      SCRYPT_LOG_N: '10',
-      LOG_LEVEL: 'silent',
-    });
-    service = await startUsersService(config);
+    service = await startUsersService(usersTestConfig(db));
     client = createClient(users.UsersServiceClient, users.UsersServiceService, `127.0.0.1:${service.grpcPort}`, { registry: createRegistry() });
   });
 
