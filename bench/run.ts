@@ -2,16 +2,18 @@
  * `npm run bench`: benchmarks, apart from the tests. Each prints a table and
  * compares against a baseline measured in the same run, on the same machine.
  */
+import { httpBench } from './http/http.bench';
 import { tokenReadsBench } from './token-reads.bench';
 
-const benches: Record<string, () => Promise<void>> = { 'token-reads': tokenReadsBench };
+const benches: Record<string, (args: string[]) => Promise<void>> = { 'token-reads': tokenReadsBench, http: httpBench };
 
 async function main(): Promise<void> {
-  const only = process.argv[2];
+  const [only, ...args] = process.argv.slice(2);
+  if (only && !benches[only]) throw new Error(`no bench named ${only}; there are: ${Object.keys(benches).join(', ')}`);
   for (const [name, run] of Object.entries(benches)) {
-    if (only && only !== name) continue;
+    if (only ? only !== name : name === 'http') continue;
     console.log(`\n## ${name}\n`);
-    await run();
+    await run(args);
   }
 }
 

@@ -5,10 +5,10 @@
  * every service as its own process (catalog twice, balanced by the clients),
  * and the REST edge. Ctrl-C stops everything.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { migrateClusters, ShardMap } from '@tessera/data';
-import { freePort, peerEnv, startWaves, usesRedis, type ServiceName } from '@tessera/local-infra';
+import { freePort, peerEnv, SERVICE_NAMES, startWaves, usesRedis, type ServiceName } from '@tessera/local-infra';
 import { INBOX_SQL, OUTBOX_SQL } from '@tessera/outbox';
 import { DEMO_USER, seedDemoData } from './demo-data';
 import { databaseClusters, DATABASES, loadSecrets, SHARDS, startPostgres, startRedisFor } from './infra';
@@ -25,6 +25,15 @@ async function main(): Promise<void> {
   if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
   mkdirSync(path.join(options.dataDir, 'logs'), { recursive: true });
   await assertPortFree(options.port, 'the edge');
+  // Sources under tsx for development; with --bundles, what the image runs.
+  const entry = (dir: string) => (options.bundles ? `${dir}/dist/main.js` : `${dir}/src/main.ts`);
+  // TESSERA_PROFILE=edge,catalog-1: those processes write a V8 CPU profile into <data>/profiles when they stop.
+  const profiled = new Set((process.env.TESSERA_PROFILE ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  const nodeArgs = (name: string) => (profiled.has(name) ? ['--cpu-prof', '--cpu-prof-dir', path.join(options.dataDir, 'profiles'), '--cpu-prof-name', `${name}.cpuprofile`] : []);
+  if (options.bundles) {
+    const missing = ['edge', ...SERVICE_NAMES.map((s) => `services/${s}`)].filter((dir) => !existsSync(path.resolve(__dirname, '..', '..', entry(dir))));
+    if (missing.length) throw new Error(`--bundles needs the production bundles: run \`npm run build\` first (missing: ${missing.map(entry).join(', ')})`);
+  }
 
   const cleanups: (() => Promise<void>)[] = [];
   let stopping: Promise<void> | undefined;
@@ -92,7 +101,7 @@ async function main(): Promise<void> {
       for (const wave of startWaves()) {
         await Promise.all(
           wave.flatMap((service) =>
-            instances(service).map(async ([name, port]) => supervisor.start({ name, entry: `services/${service}/src/main.ts`, port, logFile: logFile(name), env: { ...(await common(service, port)), ...own[service] } })),
+            instances(service).map(async ([name, port]) => supervisor.start({ name, entry: entry(`services/${service}`), port, logFile: logFile(name), nodeArgs: nodeArgs(name), env: { ...(await common(service, port)), ...own[service] } })),
           ),
         );
       }
@@ -104,7 +113,8 @@ async function main(): Promise<void> {
     await step(`REST edge on http://localhost:${edgePort}`, () =>
       supervisor.start({
         name: 'edge',
-        entry: 'edge/src/main.ts',
+        entry: entry('edge'),
+        nodeArgs: nodeArgs('edge'),
         port: edgePort,
         logFile: logFile('edge'),
         env: {
@@ -117,6 +127,8 @@ async function main(): Promise<void> {
           ...peerEnv('edge', address),
           // Local runs sign up a user per load-test connection (`npm run load`); the seed's 20/min would stop that.
           RATE_LIMIT_AUTH: process.env.TESSERA_RATE_LIMIT_AUTH ?? '500',
+          // Quotas can be raised for benchmarks (`npm run bench -- http`); the limits stay on.
+          ...Object.fromEntries((['ANONYMOUS', 'USER', 'API_KEY'] as const).flatMap((k) => (process.env[`TESSERA_RATE_LIMIT_${k}`] ? [[`RATE_LIMIT_${k}`, process.env[`TESSERA_RATE_LIMIT_${k}`]!]] : []))),
         },
       }),
     );
@@ -130,6 +142,23 @@ async function main(): Promise<void> {
       rows.push({ process: `postgres ${shard} replica`, port: c.replicas[0]!.port, pid: '-', health: 'up', logs: path.relative(process.cwd(), c.replicas[0]!.logFile) });
     }
     console.table(rows);
+    // The same facts for programs (the HTTP bench reads them): where everything listens and which process is which.
+    writeFileSync(
+      path.join(options.dataDir, 'status.json'),
+      JSON.stringify(
+        {
+          edge: `http://127.0.0.1:${edgePort}`,
+          redis: redisUrl,
+          databases: Object.fromEntries(SERVICE_NAMES.map((s) => [s, JSON.parse(databaseClusters(pg, s)) as unknown])),
+          processes: supervisor.status().map((s) => ({ name: s.name, pid: s.pid, port: s.port })),
+          admin: { email: secrets.adminEmail, password: secrets.adminPassword },
+          demoUser: DEMO_USER,
+        },
+        null,
+        2,
+      ),
+      { mode: 0o600 },
+    );
     const base = `http://localhost:${edgePort}`;
     process.stdout.write(
       [

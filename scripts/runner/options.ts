@@ -9,6 +9,8 @@ export interface RunnerOptions {
   redisCluster: boolean;
   /** Bind everything on this host. */
   host: string;
+  /** Run the production bundles from `npm run build` instead of the sources under tsx. */
+  bundles: boolean;
 }
 
 const HELP = `npm start -- [options]      (every option also reads an environment variable)
@@ -19,6 +21,8 @@ const HELP = `npm start -- [options]      (every option also reads an environmen
   --replica-delay-ms N   make Postgres replicas apply WAL N ms late, to see read-your-writes at work
                          (TESSERA_REPLICA_DELAY_MS, default 0)
   --redis-cluster        run a 3-master Redis Cluster instead of one node (TESSERA_REDIS_CLUSTER=1)
+  --bundles              run the production bundles from \`npm run build\` (plain node, as in the image)
+                         instead of the sources under tsx (TESSERA_BUNDLES=1)
   -h, --help             this text
 `;
 
@@ -31,6 +35,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RunnerOpti
       fresh: { type: 'boolean' },
       'replica-delay-ms': { type: 'string' },
       'redis-cluster': { type: 'boolean' },
+      bundles: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -50,5 +55,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RunnerOpti
     replicaDelayMs: delay,
     redisCluster: values['redis-cluster'] ?? env.TESSERA_REDIS_CLUSTER === '1',
     host: '127.0.0.1',
+    bundles: values.bundles ?? env.TESSERA_BUNDLES === '1',
   };
 }

@@ -7,11 +7,13 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 export interface ProcessSpec {
   name: string;
-  /** Entry file relative to the repository root, run with tsx. */
+  /** Entry file relative to the repository root: a .ts source (run with tsx) or a production bundle (.js, plain node). */
   entry: string;
   env: Record<string, string>;
   port: number;
   logFile: string;
+  /** Extra node flags, e.g. --cpu-prof for a profile written when the process exits. */
+  nodeArgs?: string[];
 }
 
 interface Managed {
@@ -48,7 +50,8 @@ export class Supervisor {
 
   private launch(m: Managed): void {
     const fd = openSync(m.spec.logFile, 'a');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, m.spec.entry)], { cwd: ROOT, env: { ...process.env, ...m.spec.env }, stdio: ['ignore', fd, fd] });
+    const args = [...(m.spec.nodeArgs ?? []), ...(m.spec.entry.endsWith('.ts') ? ['--import', 'tsx', path.join(ROOT, m.spec.entry)] : ['--enable-source-maps', path.join(ROOT, m.spec.entry)])];
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...m.spec.env }, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     m.child = child;
     child.once('exit', (code, signal) => {
