@@ -5,7 +5,7 @@
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const SERVICE = '(^|/)services/[^/]+/src/';
-const DRIVERS = 'node_modules/(@grpc/|postgres/|ioredis/|express/|prom-client/|pino/|jose/|undici/)';
+const DRIVERS = 'node_modules/(@grpc/|postgres/|ioredis/|express/|fastify/|prom-client/|pino/|jose/|undici/)';
 
 module.exports = {
   forbidden: [

@@ -10,7 +10,7 @@
  * baselines) from /proc over the measured window.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +23,7 @@ import { seedBenchData, login, type BenchData } from './seed';
 const ROOT = path.resolve(__dirname, '..', '..');
 
 interface Status {
+  processes: { name: string; pid: number }[];
   edge: string;
   redis: string;
   databases: Record<string, unknown>;
@@ -102,6 +103,8 @@ export async function httpBench(argv: string[] = []): Promise<void> {
       systems: { type: 'string' },
       /** Write V8 CPU profiles of these Tessera processes (comma-separated, e.g. edge,catalog-1) and summarise them. */
       profile: { type: 'string' },
+      /** Copy the profiles here before the data folder goes. */
+      'keep-profiles': { type: 'string' },
     },
     strict: true,
   });
@@ -121,13 +124,16 @@ export async function httpBench(argv: string[] = []): Promise<void> {
   console.log('starting the platform (npm start --bundles)…');
   const runner = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/runner/cli.ts'), '--bundles', '--fresh', '--data-dir', dataDir, '--port', '0'], {
     cwd: ROOT,
-    env: { ...process.env, ...(values.profile ? { TESSERA_PROFILE: values.profile } : {}), TESSERA_RATE_LIMIT_ANONYMOUS: quota, TESSERA_RATE_LIMIT_USER: quota, TESSERA_RATE_LIMIT_API_KEY: quota, TESSERA_RATE_LIMIT_AUTH: quota },
+    env: { ...process.env, TESSERA_RATE_LIMIT_ANONYMOUS: quota, TESSERA_RATE_LIMIT_USER: quota, TESSERA_RATE_LIMIT_API_KEY: quota, TESSERA_RATE_LIMIT_AUTH: quota },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const children: ChildProcess[] = [];
   try {
     await waitForLine(runner, /Tessera is ready at (\S+) \(readiness: ready\)/, 180_000, 'the platform');
     const status = JSON.parse(readFileSync(path.join(dataDir, 'status.json'), 'utf8')) as Status;
+    // Profiles cover exactly the measured rounds of Tessera: SIGUSR2 starts the profiler, the next one writes it.
+    const profiled = status.processes.filter((p) => values.profile?.split(',').includes(p.name)).map((p) => p.pid);
+    const toggleProfiles = () => profiled.forEach((pid) => process.kill(pid, 'SIGUSR2'));
     if (!status.redis.startsWith('redis://')) throw new Error('the HTTP bench needs redis-server on PATH (the baselines read Redis)');
 
     console.log('seeding 1,000 products and 1,000 orders…');
@@ -164,9 +170,11 @@ export async function httpBench(argv: string[] = []): Promise<void> {
         for (let round = 0; round < rounds; round++) {
           process.stdout.write(`, round ${round + 1}`);
           const processes = pids();
+          if (system === 'tessera') toggleProfiles();
           const before = cpuByLabel(processes);
           const result = await runLoad({ ...forSystem, durationS });
           const after = cpuByLabel(processes);
+          if (system === 'tessera') toggleProfiles();
           const breakdown = [...after].map(([label, cpu]): [string, number] => [label, ((cpu - (before.get(label) ?? 0)) * 1e6) / Math.max(1, result.requests)]).sort((a, b) => b[1] - a[1]);
           measured.push({ workload: workload.name, system, result, cpuUsPerRequest: breakdown.reduce((s, [, us]) => s + us, 0), cpuBreakdown: breakdown, rssMb: 0 });
         }
@@ -182,6 +190,10 @@ export async function httpBench(argv: string[] = []): Promise<void> {
     runner.kill('SIGTERM');
     await new Promise((r) => runner.once('exit', r));
     if (values.profile) console.log(summarizeProfiles(path.join(dataDir, 'profiles')));
+    if (values.profile && values['keep-profiles']) {
+      mkdirSync(values['keep-profiles'], { recursive: true });
+      cpSync(path.join(dataDir, 'profiles'), values['keep-profiles'], { recursive: true });
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,21 +1,21 @@
-import cors from 'cors';
-import express, { Router } from 'express';
-import helmet from 'helmet';
+import cors from '@fastify/cors';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Cluster, Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@tessera/logging';
 import { authenticate } from './auth/authenticate';
 import type { Authenticator } from './auth/authenticator';
 import type { Clients } from './clients';
-import { trustProxySetting, type EdgeConfig } from './config';
-import { errorHandler, notFound } from './errors/error-handler';
+import { bodyLimitBytes, trustProxySetting, type EdgeConfig } from './config';
+import { installErrorHandling } from './errors/error-handler';
 import { ConsistencyMemory } from './http/consistency-memory';
 import { OPS_ROUTES, opsRoutes } from './http/ops-routes';
-import { requestContextMiddleware } from './http/request-context';
+import { installRequestContext } from './http/request-context';
+import { installSecurityHeaders } from './http/security-headers';
 import { openApiDocument } from './openapi/document';
 import { createRateLimits } from './rate-limit/rate-limits';
 import { routesFor } from './routes';
-import { mountedRoutes } from './routes/mounted-routes';
+import { recordMountedRoutes } from './routes/mounted-routes';
 import { oauthTokenRoute } from './routes/oauth-token';
 import type { Route } from './routes/route';
 import { routeHandler } from './routes/route-handler';
@@ -33,10 +33,17 @@ export interface EdgeDeps {
   ready: () => Promise<boolean>;
 }
 
+/** A hop count becomes proxy-addr's function form ("trust the first n hops"); the rest passes as it is. */
+const fastifyTrustProxy = (setting: boolean | number | string) => (typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting);
+
 const EXPOSED_HEADERS = ['X-Request-Id', 'X-Consistency-Token', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'ETag', 'Location', 'Deprecation', 'Sunset', 'Link'];
 
-/** Assembles the edge: request context, security headers, ops routes, the token endpoint, both API versions, and the error boundary. */
-export function createApp(deps: EdgeDeps): { app: express.Express; routes: Record<Version, Route[]>; documents: Record<Version, Record<string, unknown>>; mounted(): string[] } {
+/**
+ * Assembles the edge on Fastify: request context, security headers, ops
+ * routes, the token endpoint, both API versions from one route table, and the
+ * error boundary. Nothing listens yet; main.ts does that.
+ */
+export async function createApp(deps: EdgeDeps): Promise<{ app: FastifyInstance; routes: Record<Version, Route[]>; documents: Record<Version, Record<string, unknown>>; mounted(): string[] }> {
   const { config, clients } = deps;
   const routes = { v1: routesFor('v1'), v2: routesFor('v2') };
   const documents = {
@@ -46,40 +53,46 @@ export function createApp(deps: EdgeDeps): { app: express.Express; routes: Recor
   const limits = createRateLimits(deps);
   const handlerDeps = { clients, memory: new ConsistencyMemory(config.CONSISTENCY_MEMORY_MS, deps.redis), budgetMs: config.REQUEST_BUDGET_MS };
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', trustProxySetting(config.TRUST_PROXY));
-  app.set('etag', 'weak');
-  app.use(requestContextMiddleware(deps.registry));
-  app.use(helmet());
+  const app = Fastify({
+    trustProxy: fastifyTrustProxy(trustProxySetting(config.TRUST_PROXY)),
+    bodyLimit: bodyLimitBytes(config.BODY_LIMIT),
+    logger: false,
+    // Longer than the ingress's idle timeout, so the proxy closes idle connections first.
+    keepAliveTimeout: 65_000,
+    // Request ids are the edge's own (validated, or new), not Fastify's.
+    genReqId: () => '',
+    // Longer paths than any real id are not worth routing.
+    maxParamLength: 200,
+    return503OnClosing: true,
+  });
+  const mounted = recordMountedRoutes(app);
+  installRequestContext(app, deps.registry);
+  installSecurityHeaders(app);
+  installErrorHandling(app, deps.logger);
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
-  if (origins.length) app.use(cors({ origin: origins, exposedHeaders: EXPOSED_HEADERS }));
+  if (origins.length) await app.register(cors, { origin: origins, exposedHeaders: EXPOSED_HEADERS });
 
-  const mounts: [string, Router][] = [
-    ['', opsRoutes({ clients, ready: deps.ready, routes })],
-    ['', oauthTokenRoute({ clients, authLimit: limits.auth })],
-  ];
+  await app.register(opsRoutes({ clients, ready: deps.ready, routes }));
+  await app.register(oauthTokenRoute({ clients, authLimit: limits.auth }));
   for (const version of VERSIONS) {
-    const router = Router();
-    router.use(express.json({ limit: config.BODY_LIMIT, strict: true }));
-    if (version === 'v1') {
-      router.use((_req, res, next) => {
-        // RFC 9745 Deprecation, RFC 8594 Sunset, and where to go instead.
-        res.setHeader('Deprecation', '@1780272000');
-        res.setHeader('Sunset', config.V1_SUNSET);
-        res.setHeader('Link', '</api/v2/openapi.json>; rel="successor-version"');
-        next();
-      });
-    }
-    router.get('/openapi.json', (_req, res) => {
-      res.json(documents[version]);
-    });
-    router.use(authenticate(deps.authenticator), ...limits.quota);
-    for (const r of routes[version]) router[r.method](r.path, ...(r.authLimited ? limits.auth : []), routeHandler(r, version, handlerDeps));
-    mounts.push([`/api/${version}`, router]);
+    await app.register(
+      async (api) => {
+        if (version === 'v1') {
+          api.addHook('onRequest', (_request, reply, done) => {
+            // RFC 9745 Deprecation, RFC 8594 Sunset, and where to go instead.
+            reply.header('deprecation', '@1780272000').header('sunset', config.V1_SUNSET).header('link', '</api/v2/openapi.json>; rel="successor-version"');
+            done();
+          });
+        }
+        api.get('/openapi.json', async () => documents[version]);
+        const guard = [authenticate(deps.authenticator), limits.quota];
+        for (const r of routes[version]) {
+          api.route({ method: r.method.toUpperCase() as 'GET', url: r.path, preHandler: r.authLimited ? [...guard, limits.auth] : guard, handler: routeHandler(r, version, handlerDeps) });
+        }
+      },
+      { prefix: `/api/${version}` },
+    );
   }
-  for (const [prefix, router] of mounts) app.use(prefix || '/', router);
-  app.use(notFound);
-  app.use(errorHandler(deps.logger));
-  return { app, routes, documents, mounted: () => mountedRoutes(mounts) };
+  await app.ready();
+  return { app, routes, documents, mounted };
 }

@@ -35,12 +35,14 @@ export const edgeConfigShape = {
   REQUEST_BUDGET_MS: z.coerce.number().int().min(100).default(10_000),
   /** How long the edge remembers a principal's latest write token (read-your-writes without the header). */
   CONSISTENCY_MEMORY_MS: z.coerce.number().int().min(0).default(5_000),
-  BODY_LIMIT: z.string().default('1mb'),
+  BODY_LIMIT: z.string().regex(/^\d+\s*(b|kb|mb)?$/i, 'a size like 512, 16kb or 1mb').default('1mb'),
   /** Comma-separated allowed CORS origins; empty: no cross-origin access. */
   CORS_ORIGINS: z.string().default(''),
   /** Sunset date announced for /api/v1 (HTTP date). */
   V1_SUNSET: z.string().default('Wed, 30 Jun 2027 00:00:00 GMT'),
   DRAIN_DELAY_MS: env.milliseconds(5_000),
+  /** Where SIGUSR2 writes on-demand CPU profiles (first signal starts, second writes); unset: off. */
+  CPU_PROFILE_DIR: z.string().optional(),
   SHUTDOWN_TIMEOUT_MS: env.milliseconds(25_000),
 };
 
@@ -56,4 +58,11 @@ export function trustProxySetting(value: string): boolean | number | string {
   if (value === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
   return value;
+}
+
+/** "1mb", "16kb", "512" → bytes. */
+export function bodyLimitBytes(value: string): number {
+  const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(value.trim());
+  if (!match) throw new Error(`BODY_LIMIT must look like 512, 16kb or 1mb (got ${value})`);
+  return Number(match[1]) * { b: 1, kb: 1024, mb: 1024 * 1024 }[(match[2] ?? 'b').toLowerCase() as 'b' | 'kb' | 'mb'];
 }

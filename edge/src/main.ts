@@ -42,13 +42,9 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
     return true;
   };
 
-  const { app } = createApp({ config, logger, registry, clients, authenticator, redis, ready });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.PORT, config.HOST, () => resolve(s));
-    s.once('error', reject);
-  });
-  // Longer than the ingress's idle timeout, so the proxy closes idle connections first.
-  server.keepAliveTimeout = 65_000;
+  const { app } = await createApp({ config, logger, registry, clients, authenticator, redis, ready });
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const server: Server = app.server;
   server.headersTimeout = 66_000;
   const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.HOST);
   const port = (server.address() as AddressInfo).port;
@@ -60,16 +56,16 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
       // Drain: /readyz fails first so the load balancer stops sending, then in-flight requests finish.
       draining = true;
       if (config.DRAIN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.DRAIN_DELAY_MS));
+      // Fastify's close stops accepting, lets in-flight requests finish and closes idle keep-alive sockets.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.closeAllConnections();
           resolve();
         }, config.SHUTDOWN_TIMEOUT_MS);
-        server.close(() => {
+        void app.close().then(() => {
           clearTimeout(timer);
           resolve();
         });
-        server.closeIdleConnections();
       });
       clients.close();
       redis?.disconnect();

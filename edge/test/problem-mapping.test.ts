@@ -1,5 +1,4 @@
-import type { AddressInfo } from 'node:net';
-import express from 'express';
+import Fastify from 'fastify';
 import { Metadata, status } from '@grpc/grpc-js';
 import { createLogger } from '@tessera/logging';
 import { HTTP_STATUS_BY_GRPC, sendProblem, toProblem } from '../src/errors/problem';
@@ -11,17 +10,15 @@ describe('gRPC status → HTTP problem', () => {
   let close: () => void;
 
   beforeAll(async () => {
-    const app = express();
-    app.get('/grpc/:code', (req, res) => {
+    const app = Fastify();
+    app.get<{ Params: { code: string } }>('/grpc/:code', (req, reply) => {
       const metadata = new Metadata();
       if (req.params.code === String(status.INVALID_ARGUMENT)) metadata.set('x-field-violations-bin', Buffer.from(JSON.stringify([{ field: '/email', description: 'must be a valid email address' }])));
       const error = Object.assign(new Error('boom'), { code: Number(req.params.code), details: 'upstream said no /srv/app/secret.ts:12', metadata });
-      sendProblem(res, toProblem(error, logger), 'req-1');
+      sendProblem(reply, toProblem(error, logger), 'req-1');
     });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise((r) => server.once('listening', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    close = () => server.close();
+    base = await app.listen({ port: 0, host: '127.0.0.1' });
+    close = () => void app.close();
   });
 
   afterAll(() => close());

@@ -27,9 +27,8 @@ async function main(): Promise<void> {
   await assertPortFree(options.port, 'the edge');
   // Sources under tsx for development; with --bundles, what the image runs.
   const entry = (dir: string) => (options.bundles ? `${dir}/dist/main.js` : `${dir}/src/main.ts`);
-  // TESSERA_PROFILE=edge,catalog-1: those processes write a V8 CPU profile into <data>/profiles when they stop.
-  const profiled = new Set((process.env.TESSERA_PROFILE ?? '').split(',').map((s) => s.trim()).filter(Boolean));
-  const nodeArgs = (name: string) => (profiled.has(name) ? ['--cpu-prof', '--cpu-prof-dir', path.join(options.dataDir, 'profiles'), '--cpu-prof-name', `${name}.cpuprofile`] : []);
+  // Every process takes on-demand CPU profiles into <data>/profiles: `kill -USR2 <pid>` starts one, the next writes it.
+  const profiles = { CPU_PROFILE_DIR: path.join(options.dataDir, 'profiles') };
   if (options.bundles) {
     const missing = ['edge', ...SERVICE_NAMES.map((s) => `services/${s}`)].filter((dir) => !existsSync(path.resolve(__dirname, '..', '..', entry(dir))));
     if (missing.length) throw new Error(`--bundles needs the production bundles: run \`npm run build\` first (missing: ${missing.map(entry).join(', ')})`);
@@ -101,7 +100,7 @@ async function main(): Promise<void> {
       for (const wave of startWaves()) {
         await Promise.all(
           wave.flatMap((service) =>
-            instances(service).map(async ([name, port]) => supervisor.start({ name, entry: entry(`services/${service}`), port, logFile: logFile(name), nodeArgs: nodeArgs(name), env: { ...(await common(service, port)), ...own[service] } })),
+            instances(service).map(async ([name, port]) => supervisor.start({ name, entry: entry(`services/${service}`), port, logFile: logFile(name), env: { ...(await common(service, port)), ...own[service], ...profiles } })),
           ),
         );
       }
@@ -114,7 +113,6 @@ async function main(): Promise<void> {
       supervisor.start({
         name: 'edge',
         entry: entry('edge'),
-        nodeArgs: nodeArgs('edge'),
         port: edgePort,
         logFile: logFile('edge'),
         env: {
@@ -124,6 +122,7 @@ async function main(): Promise<void> {
           LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
           DRAIN_DELAY_MS: '0',
           REDIS_URL: redisUrl,
+          ...profiles,
           ...peerEnv('edge', address),
           // Local runs sign up a user per load-test connection (`npm run load`); the seed's 20/min would stop that.
           RATE_LIMIT_AUTH: process.env.TESSERA_RATE_LIMIT_AUTH ?? '500',

@@ -12,8 +12,6 @@ export interface ProcessSpec {
   env: Record<string, string>;
   port: number;
   logFile: string;
-  /** Extra node flags, e.g. --cpu-prof for a profile written when the process exits. */
-  nodeArgs?: string[];
 }
 
 interface Managed {
@@ -50,7 +48,7 @@ export class Supervisor {
 
   private launch(m: Managed): void {
     const fd = openSync(m.spec.logFile, 'a');
-    const args = [...(m.spec.nodeArgs ?? []), ...(m.spec.entry.endsWith('.ts') ? ['--import', 'tsx', path.join(ROOT, m.spec.entry)] : ['--enable-source-maps', path.join(ROOT, m.spec.entry)])];
+    const args = [...(m.spec.entry.endsWith('.ts') ? ['--import', 'tsx', path.join(ROOT, m.spec.entry)] : ['--enable-source-maps', path.join(ROOT, m.spec.entry)])];
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...m.spec.env }, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     m.child = child;

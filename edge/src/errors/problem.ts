@@ -1,4 +1,4 @@
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { AppError, codeName, Reason } from '@tessera/errors';
 import { MetadataKeys } from '@tessera/grpc-kit';
@@ -85,12 +85,13 @@ export function toProblem(error: unknown, logger: Logger): HttpProblem {
     return problem(status, detail, violations, status === 503 ? { 'Retry-After': '1' } : {});
   }
   if (error instanceof AppError) return problem(HTTP_STATUS_BY_GRPC[error.code] ?? 500, error.message, error.violations.map((v) => ({ pointer: v.field, detail: v.description })));
-  // body-parser's errors carry a status and a type.
-  const bodyError = error as { status?: number; type?: string };
-  if (bodyError?.type === 'entity.too.large') return problem(413, 'request body too large');
-  if (bodyError?.type === 'entity.parse.failed') return problem(400, 'request body is not valid JSON');
-  if (bodyError?.type === 'encoding.unsupported' || bodyError?.type === 'charset.unsupported') return problem(415, 'unsupported request encoding');
-  if (typeof bodyError?.status === 'number' && bodyError.status >= 400 && bodyError.status < 500) return problem(bodyError.status, 'bad request');
+  // Fastify's own errors (body parsing, bad URLs) carry a 4xx statusCode and an FST_ code.
+  const framework = error as { statusCode?: number; code?: string };
+  if (framework?.statusCode === 413) return problem(413, 'request body too large');
+  if (framework?.statusCode === 415) return problem(415, 'unsupported media type: send application/json');
+  if (framework?.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError) return problem(400, 'request body is not valid JSON');
+  if (framework?.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return problem(400, 'request body is empty; send a JSON object');
+  if (typeof framework?.statusCode === 'number' && framework.statusCode >= 400 && framework.statusCode < 500) return problem(framework.statusCode, 'bad request');
   logger.error({ err: error }, 'unhandled error');
   return problem(500, 'internal error');
 }
@@ -108,7 +109,6 @@ export function problemBody(p: HttpProblem, requestId: string, extra: Record<str
   });
 }
 
-export function sendProblem(res: Response, p: HttpProblem, requestId: string, extra: Record<string, unknown> = {}): void {
-  for (const [k, v] of Object.entries(p.headers)) res.setHeader(k, v);
-  res.status(p.status).type('application/problem+json').send(problemBody(p, requestId, extra));
+export function sendProblem(reply: FastifyReply, p: HttpProblem, requestId: string, extra: Record<string, unknown> = {}): void {
+  reply.headers(p.headers).code(p.status).type('application/problem+json').send(problemBody(p, requestId, extra));
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { FastifyInstance } from 'fastify';
 import type { Clients } from '../clients';
 import { docsPage } from '../openapi/docs-page';
 import type { Route } from '../routes/route';
@@ -14,23 +14,23 @@ export const OPS_ROUTES = [
 ];
 
 /** Liveness, readiness, the JWKS and the docs index. */
-export function opsRoutes(deps: { clients: Clients; ready: () => Promise<boolean>; routes: Record<Version, Route[]> }): Router {
-  const router = Router();
+export function opsRoutes(deps: { clients: Clients; ready: () => Promise<boolean>; routes: Record<Version, Route[]> }) {
   const docs = docsPage(deps.routes);
-  router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  router.get('/readyz', async (_req, res) => {
-    const ready = await deps.ready().catch(() => false);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready' });
-  });
-  router.get('/.well-known/jwks.json', async (_req, res) => {
-    const { keys } = await deps.clients.auth.getJwks({}, { deadlineMs: 2_000 });
-    res.setHeader('Cache-Control', 'public, max-age=300');
-    res.json({ keys });
-  });
-  router.get('/docs', (_req, res) => {
-    res.type('html').send(docs);
-  });
-  return router;
+  return async (app: FastifyInstance) => {
+    app.get('/healthz', async () => ({ status: 'ok' }));
+    app.get('/readyz', async (_request, reply) => {
+      const ready = await deps.ready().catch(() => false);
+      reply.code(ready ? 200 : 503);
+      return { status: ready ? 'ready' : 'not ready' };
+    });
+    app.get('/.well-known/jwks.json', async (_request, reply) => {
+      const { keys } = await deps.clients.auth.getJwks({}, { deadlineMs: 2_000 });
+      reply.header('cache-control', 'public, max-age=300');
+      return { keys };
+    });
+    app.get('/docs', async (_request, reply) => {
+      reply.type('text/html; charset=utf-8');
+      return docs;
+    });
+  };
 }

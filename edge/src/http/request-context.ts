@@ -1,36 +1,44 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Histogram, type Registry } from 'prom-client';
 import { continueTrace } from '@tessera/grpc-kit';
 import type { Principal } from '../auth/principal';
 
-/** What the edge knows about the request being served; lives in `res.locals`. */
+/** What the edge knows about the request being served. */
 export interface RequestContext {
   requestId: string;
   traceparent: string;
   /** Epoch ms at arrival: the request's time budget counts from here. */
   started: number;
-  principal?: Principal;
+  principal?: Principal | undefined;
 }
 
-export function requestContext(res: Response): RequestContext {
-  return res.locals as RequestContext;
+declare module 'fastify' {
+  interface FastifyRequest {
+    ctx: RequestContext;
+  }
+}
+
+export function requestContext(request: FastifyRequest): RequestContext {
+  return request.ctx;
 }
 
 /**
- * First middleware: request id, trace and timing, so every later answer
- * (problems included) carries them and every request is measured by route.
+ * First hook: request id, trace and timing, so every later answer (problems
+ * included) carries them, and every request is measured by its route pattern
+ * ("unmatched" for 404s).
  */
-export function requestContextMiddleware(registry: Registry): RequestHandler {
+export function installRequestContext(app: FastifyInstance, registry: Registry): void {
   const duration = new Histogram({ name: 'http_server_request_duration_seconds', help: 'REST request latency by route and status.', labelNames: ['method', 'route', 'status'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [registry] });
-  return (req: Request, res: Response, next) => {
-    const trace = continueTrace(req.get('x-request-id'), req.get('traceparent'));
-    const ctx = requestContext(res);
-    ctx.requestId = trace.requestId;
-    ctx.traceparent = trace.traceparent;
-    ctx.started = Date.now();
-    res.setHeader('X-Request-Id', trace.requestId);
-    const end = duration.startTimer({ method: req.method });
-    res.on('finish', () => end({ route: req.route?.path ? `${req.baseUrl}${req.route.path as string}` : 'unmatched', status: String(res.statusCode) }));
-    next();
-  };
+  app.decorateRequest('ctx', null as unknown as RequestContext);
+  app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
+    const trace = continueTrace(request.headers['x-request-id'], request.headers.traceparent);
+    request.ctx = { requestId: trace.requestId, traceparent: trace.traceparent, started: Date.now() };
+    reply.header('x-request-id', trace.requestId);
+    done();
+  });
+  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
+    const route = request.routeOptions.url;
+    duration.observe({ method: request.method, route: route ?? 'unmatched', status: String(reply.statusCode) }, (Date.now() - request.ctx.started) / 1000);
+    done();
+  });
 }

@@ -1,45 +1,59 @@
-import type { RequestHandler } from 'express';
-import type { Store } from 'express-rate-limit';
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Cluster, Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '@tessera/logging';
 import type { EdgeConfig } from '../config';
-import { authLimiter, quotaLimiter } from './limits';
-import { RedisRateLimitStore } from './redis-store';
+import { problem } from '../errors/problem';
+import { clientKey } from './client-key';
+import { rateLimitHeaders, SharedRateLimiter } from './shared-limiter';
 
 export interface RateLimits {
-  /** Per-principal (or per-IP for anonymous callers) quota on every API route. */
-  quota: RequestHandler[];
-  /** The strict per-IP limit on login, registration and the token endpoint. */
-  auth: RequestHandler[];
+  /** Per principal (per client address when anonymous) on every API route. */
+  quota: preHandlerAsyncHookHandler;
+  /** The strict per-address limit on login, registration and the token endpoint, whoever the caller claims to be. */
+  auth: preHandlerAsyncHookHandler;
 }
 
 /**
- * The edge's limiters, each over a Redis store shared by every replica (or
- * in-process memory when there is no Redis), with rejections and store
- * failures counted.
+ * The edge's limits over one shared limiter (Redis, leased in batches; see
+ * SharedRateLimiter), with the draft RateLimit headers, Retry-After and a 429
+ * problem, and rejections and store failures counted.
  */
 export function createRateLimits(deps: { config: EdgeConfig; logger: Logger; registry: Registry; redis: Redis | Cluster | undefined }): RateLimits {
-  const { config, logger, registry, redis } = deps;
+  const { config, logger, registry } = deps;
   const rejected = new Counter({ name: 'http_rate_limited_total', help: 'Requests refused by a rate limit.', labelNames: ['limit'], registers: [registry] });
-  const storeErrors = new Counter({ name: 'http_rate_limit_store_errors_total', help: 'Rate-limit checks that passed because the shared store failed (fail-open).', registers: [registry] });
+  const storeErrors = new Counter({ name: 'http_rate_limit_store_errors_total', help: 'Rate-limit leases served from the per-process budget because the shared store failed.', registers: [registry] });
   let lastWarning = 0;
   const onStoreError = (error: unknown) => {
     storeErrors.inc();
     // One line per 10 s: a Redis outage must not flood the logs at request rate.
     if (Date.now() - lastWarning > 10_000) {
       lastWarning = Date.now();
-      logger.warn({ err: error }, 'rate-limit store failed; letting requests through (fail-open)');
+      logger.warn({ err: error }, 'rate-limit store failed; each edge enforces the limits on its own until it is back');
     }
   };
-  const store = (name: string): Store | undefined => (redis ? new RedisRateLimitStore(redis, `${config.RATE_LIMIT_PREFIX}${name}:`, onStoreError) : undefined);
-  const countRejections = (limit: string): RequestHandler => (_req, res, next) => {
-    res.on('finish', () => res.statusCode === 429 && rejected.inc({ limit }));
-    next();
+  const windowMs = config.RATE_LIMIT_WINDOW_MS;
+  const limiter = (name: string) => new SharedRateLimiter({ windowMs, redis: deps.redis, prefix: `${config.RATE_LIMIT_PREFIX}${name}:`, onStoreError });
+
+  const enforce = (name: string, limiter: SharedRateLimiter, detail: string) => async (key: string, limit: number, reply: FastifyReply) => {
+    const decision = await limiter.take(key, limit);
+    reply.headers(rateLimitHeaders(name, windowMs, decision));
+    if (!decision.allowed) {
+      rejected.inc({ limit: name });
+      throw problem(429, detail, [], rateLimitHeaders(name, windowMs, decision));
+    }
   };
-  const settings = { windowMs: config.RATE_LIMIT_WINDOW_MS, anonymous: config.RATE_LIMIT_ANONYMOUS, user: config.RATE_LIMIT_USER, apiKey: config.RATE_LIMIT_API_KEY, auth: config.RATE_LIMIT_AUTH, store };
+  const quota = enforce('quota', limiter('quota'), 'rate limit exceeded; see the RateLimit and Retry-After headers');
+  const auth = enforce('auth', limiter('auth'), 'too many attempts; see the Retry-After header');
+
   return {
-    quota: [countRejections('quota'), quotaLimiter(settings)],
-    auth: [countRejections('auth'), authLimiter(settings)],
+    quota: async (request: FastifyRequest, reply: FastifyReply) => {
+      const principal = request.ctx.principal;
+      const limit = !principal ? config.RATE_LIMIT_ANONYMOUS : principal.kind === 'user' ? config.RATE_LIMIT_USER : config.RATE_LIMIT_API_KEY;
+      await quota(principal?.key ?? `ip:${clientKey(request.ip)}`, limit, reply);
+    },
+    auth: async (request: FastifyRequest, reply: FastifyReply) => {
+      await auth(`auth-ip:${clientKey(request.ip)}`, config.RATE_LIMIT_AUTH, reply);
+    },
   };
 }

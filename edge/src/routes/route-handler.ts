@@ -1,10 +1,10 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { MetadataKeys, type CallOptions } from '@tessera/grpc-kit';
 import { authorize } from '../auth/authorize';
 import type { Clients } from '../clients';
 import { problem } from '../errors/problem';
 import type { ConsistencyMemory } from '../http/consistency-memory';
-import { requestContext } from '../http/request-context';
+import { sendJson } from '../http/send-json';
 import type { Route } from './route';
 import { parse } from './validation';
 import type { Version } from './version';
@@ -19,35 +19,40 @@ export interface RouteHandlerDeps {
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
-function idempotencyKey(req: Request): string {
-  const key = req.get('idempotency-key');
+const header = (request: FastifyRequest, name: string): string | undefined => {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+};
+
+function idempotencyKey(request: FastifyRequest): string {
+  const key = header(request, 'idempotency-key');
   if (!key) throw problem(428, 'this request needs an Idempotency-Key header');
   if (!IDEMPOTENCY_KEY.test(key)) throw problem(400, 'Idempotency-Key must be 1 to 255 visible ASCII characters');
   return key;
 }
 
 /**
- * Turns one route of the table into an Express handler: authorize, validate,
- * call the services within the request's budget (with request id, trace and
+ * Turns one route of the table into a handler: authorize, validate, call the
+ * services within the request's budget (with request id, trace and
  * read-your-writes tokens), then answer with the route's result and the
  * newest write token.
  */
-export function routeHandler(r: Route, version: Version, deps: RouteHandlerDeps): RequestHandler {
+export function routeHandler(r: Route, version: Version, deps: RouteHandlerDeps): RouteHandlerMethod {
   const fmt = versionFormat(version);
-  return async (req: Request, res: Response) => {
-    const ctx = requestContext(res);
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const ctx = request.ctx;
     const principal = ctx.principal;
     const denied = authorize(r, principal);
     if (denied) throw denied;
-    const params = parse(r.params, req.params, '/path');
-    const query = parse(r.query, req.query, '/query');
-    if (r.body === undefined && req.body && Object.keys(req.body as object).length > 0) throw problem(400, 'this route takes no body');
-    const body = parse(r.body, req.body ?? {}, '');
-    const key = r.idempotent ? idempotencyKey(req) : undefined;
+    const params = parse(r.params, request.params, '/path');
+    const query = parse(r.query, request.query, '/query');
+    if (r.body === undefined && request.body && Object.keys(request.body as object).length > 0) throw problem(400, 'this route takes no body');
+    const body = parse(r.body, request.body ?? {}, '');
+    const key = r.idempotent ? idempotencyKey(request) : undefined;
 
     // Read-your-writes: tokens the client sent, plus the ones remembered for this principal.
-    const sent = (req.get('x-consistency-token') ?? '').split(',').map((t) => t.trim()).filter(Boolean).slice(0, 8);
-    const remembered = principal && req.method === 'GET' ? await deps.memory.recall(principal.key) : [];
+    const sent = (header(request, 'x-consistency-token') ?? '').split(',').map((t) => t.trim()).filter(Boolean).slice(0, 8);
+    const remembered = principal && request.method === 'GET' ? await deps.memory.recall(principal.key) : [];
     const tokens = [...sent, ...remembered];
     let written: string | undefined;
     const budgetEnd = ctx.started + deps.budgetMs;
@@ -81,12 +86,12 @@ export function routeHandler(r: Route, version: Version, deps: RouteHandlerDeps)
     });
 
     if (written) {
-      res.setHeader('X-Consistency-Token', written);
+      reply.header('x-consistency-token', written);
       if (principal) await deps.memory.remember(principal.key, written);
     }
-    for (const [k, v] of Object.entries(result.headers ?? {})) res.setHeader(k, v);
-    if (req.method !== 'GET') res.setHeader('Cache-Control', res.getHeader('Cache-Control') ?? 'no-store');
-    if (result.body === undefined) res.status(result.status).end();
-    else res.status(result.status).json(result.body);
+    reply.headers(result.headers ?? {});
+    if (request.method !== 'GET' && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+    if (result.body === undefined) reply.code(result.status).send();
+    else sendJson(request, reply, result.status, JSON.stringify(result.body));
   };
 }

@@ -1,7 +1,9 @@
 import { ConfigError, env } from '@tessera/config';
+import { z } from 'zod';
 import { createLogger, type Logger } from '@tessera/logging';
 import { startMetricsServer, type Registry } from '@tessera/metrics';
 import { GrpcServer } from './server';
+import { profileOnSignal } from './profiling';
 import { onShutdown } from './shutdown';
 
 /** The variables every gRPC service reads; services spread this into their own config shape. */
@@ -15,6 +17,8 @@ export const grpcServiceConfigShape = {
   MAX_CONNECTION_AGE_MS: env.milliseconds(5 * 60_000),
   /** Apply pending migrations at start; off in Kubernetes, where a Helm hook Job does it once. */
   MIGRATE_ON_START: env.flag(false),
+  /** Where SIGUSR2 writes on-demand CPU profiles (first signal starts, second writes); unset: off. */
+  CPU_PROFILE_DIR: z.string().optional(),
 };
 
 export interface RunningService {
@@ -28,7 +32,7 @@ export interface RunningService {
  * bad variable is one clear line and exit 1), start, and drain on SIGTERM; or,
  * with the argument `migrate`, apply the migrations and exit.
  */
-export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS: number }>(
+export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS: number; CPU_PROFILE_DIR?: string | undefined }>(
   name: string,
   loadConfig: () => C,
   start: (config: C, logger: Logger) => Promise<{ stop(): Promise<void> }>,
@@ -42,6 +46,7 @@ export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; S
     process.exit(1);
   }
   const logger = createLogger({ service: name, level: config.LOG_LEVEL });
+  if (config.CPU_PROFILE_DIR) profileOnSignal(config.CPU_PROFILE_DIR, name, logger);
   if (process.argv[2] === 'migrate') {
     // `node main.js migrate`: apply migrations to every cluster and exit (the Kubernetes migration Job).
     if (!migrate) throw new Error(`${name} has no migrations`);
