@@ -10,6 +10,7 @@ import { bodyLimitBytes, trustProxySetting, type EdgeConfig } from './config';
 import { installErrorHandling } from './errors/error-handler';
 import { ConsistencyMemory } from './http/consistency-memory';
 import { OPS_ROUTES, opsRoutes } from './http/ops-routes';
+import type { PublicCache } from './http/public-cache';
 import { installRequestContext } from './http/request-context';
 import { installSecurityHeaders } from './http/security-headers';
 import { openApiDocument } from './openapi/document';
@@ -31,6 +32,8 @@ export interface EdgeDeps {
   redis: Redis | Cluster | undefined;
   /** Readiness of the dependencies, for /readyz. */
   ready: () => Promise<boolean>;
+  /** Public answers kept in this process (undefined: off). */
+  publicCache?: PublicCache | undefined;
 }
 
 /** A hop count becomes proxy-addr's function form ("trust the first n hops"); the rest passes as it is. */
@@ -51,7 +54,7 @@ export async function createApp(deps: EdgeDeps): Promise<{ app: FastifyInstance;
     v2: openApiDocument('v2', routes.v2, [...OPS_ROUTES, { method: 'get', path: '/api/v2/openapi.json', summary: 'This document', tag: 'ops' }]),
   };
   const limits = createRateLimits(deps);
-  const handlerDeps = { clients, memory: new ConsistencyMemory(config.CONSISTENCY_MEMORY_MS, deps.redis), budgetMs: config.REQUEST_BUDGET_MS };
+  const handlerDeps = { clients, memory: new ConsistencyMemory(config.CONSISTENCY_MEMORY_MS, deps.redis), cache: deps.publicCache, budgetMs: config.REQUEST_BUDGET_MS };
 
   const app = Fastify({
     trustProxy: fastifyTrustProxy(trustProxySetting(config.TRUST_PROXY)),

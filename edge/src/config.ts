@@ -35,6 +35,13 @@ export const edgeConfigShape = {
   REQUEST_BUDGET_MS: z.coerce.number().int().min(100).default(10_000),
   /** How long the edge remembers a principal's latest write token (read-your-writes without the header). */
   CONSISTENCY_MEMORY_MS: z.coerce.number().int().min(0).default(5_000),
+  /**
+   * The in-process cache of public answers (product by id): how long an entry
+   * may live without a change notice (its staleness bound when Redis is
+   * unreachable; 0 turns the cache off), and how many entries it keeps.
+   */
+  PUBLIC_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
+  PUBLIC_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
   BODY_LIMIT: z.string().regex(/^\d+\s*(b|kb|mb)?$/i, 'a size like 512, 16kb or 1mb').default('1mb'),
   /** Comma-separated allowed CORS origins; empty: no cross-origin access. */
   CORS_ORIGINS: z.string().default(''),

@@ -1,12 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { redisConnection } from '@tessera/cache';
+import { redisConnection, subscribeChanges } from '@tessera/cache';
 import { runMain, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry, startMetricsServer } from '@tessera/metrics';
 import { createApp } from './app';
 import { Authenticator } from './auth/authenticator';
 import { createClients } from './clients';
+import { PublicCache } from './http/public-cache';
 import { loadEdgeConfig, type EdgeConfig } from './config';
 
 export interface RunningEdge extends Omit<RunningService, 'grpcPort'> {
@@ -42,7 +43,10 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
     return true;
   };
 
-  const { app } = await createApp({ config, logger, registry, clients, authenticator, redis, ready });
+  // Product answers kept here, dropped when the catalog announces a change (see PublicCache for the staleness bound).
+  const publicCache = config.PUBLIC_CACHE_TTL_MS > 0 ? new PublicCache({ maxEntries: config.PUBLIC_CACHE_MAX_ENTRIES, ttlMs: config.PUBLIC_CACHE_TTL_MS }) : undefined;
+  const changes = publicCache ? subscribeChanges(config.REDIS_URL, 'products', { changed: (ids) => publicCache.invalidate(ids), resync: () => publicCache.clear() }, logger) : undefined;
+  const { app } = await createApp({ config, logger, registry, clients, authenticator, redis, ready, publicCache });
   await app.listen({ port: config.PORT, host: config.HOST });
   const server: Server = app.server;
   server.headersTimeout = 66_000;
@@ -68,6 +72,7 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
         });
       });
       clients.close();
+      changes?.close();
       redis?.disconnect();
       await metrics.close();
     },

@@ -4,7 +4,7 @@ import { SignJWT } from 'jose';
 import { loadSigningKeys } from '@tessera/auth';
 import { createLogger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
-import { eventually } from '@tessera/testing';
+import { eventually, until } from '@tessera/testing';
 import { createApp } from '../src/app';
 import { loadEdgeConfig } from '../src/config';
 import { ADMIN, http, ISSUER, SIGNING_KEYS, startStack, type Reply, type Stack } from './fixtures/stack';
@@ -89,6 +89,22 @@ describe('the REST edge over the real services', () => {
     const page1 = await http(base, 'GET', '/api/v1/products?limit=1&offset=1');
     expect(page1.body).toEqual({ data: [expect.any(Object)], limit: 1, offset: 1 });
     expect(page1.body.data[0].id).toBe(next.body.data[0].id.slice(4));
+  });
+
+  test('when a product changes, then the edge that changed it answers the new version at once, and another edge as soon as the change notice arrives', async () => {
+    const other = stack.url(await stack.addEdge());
+    const id = await aProduct();
+    // Both edges now hold the product in their public caches.
+    expect((await http(base, 'GET', `/api/v2/products/${id}`)).body.name).toMatch(/^Thing/);
+    expect((await http(other, 'GET', `/api/v2/products/${id}`)).body.name).toMatch(/^Thing/);
+    expect((await http(base, 'PATCH', `/api/v2/products/${id}`, { token: adminToken, body: { name: 'Renamed' } })).status).toBe(200);
+    expect((await http(base, 'GET', `/api/v2/products/${id}`)).body.name).toBe('Renamed');
+    await until('the other edge to drop its copy', async () => (await http(other, 'GET', `/api/v2/products/${id}`)).body.name === 'Renamed', 5_000);
+    // Stock moved by an order is a change too.
+    const user = await signUp();
+    const order = await http(base, 'POST', '/api/v2/orders', { token: user.token, headers: { 'idempotency-key': `stock-${id}` }, body: { items: [{ product_id: id, quantity: 3 }], payment_method: 'pm_card_ok' } });
+    expect(order.status).toBe(201);
+    await until('both edges to show the reserved stock', async () => (await Promise.all([base, other].map((e) => http(e, 'GET', `/api/v2/products/${id}`)))).every((r) => r.body.stock === 17), 5_000);
   });
 
   test('when a client GETs with If-None-Match of the ETag, then 304', async () => {

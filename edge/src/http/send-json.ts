@@ -7,10 +7,10 @@ import fresh from 'fresh';
  * conditional GET whose If-None-Match still matches gets 304 with no body
  * (the `fresh` rules, as Express applies them).
  */
-export function sendJson(request: FastifyRequest, reply: FastifyReply, status: number, payload: string): void {
+export function sendJson(request: FastifyRequest, reply: FastifyReply, status: number, payload: string, knownEtag?: string): void {
   reply.code(status).type('application/json; charset=utf-8');
   if (request.method === 'GET' && status === 200) {
-    const tag = etag(payload, { weak: true });
+    const tag = knownEtag ?? weakEtag(payload);
     reply.header('etag', tag);
     if (fresh(request.headers, { etag: tag })) {
       reply.code(304).send();
@@ -19,3 +19,5 @@ export function sendJson(request: FastifyRequest, reply: FastifyReply, status: n
   }
   reply.send(payload);
 }
+
+export const weakEtag = (payload: string): string => etag(payload, { weak: true });

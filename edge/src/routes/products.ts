@@ -35,6 +35,7 @@ export function productRoutes(version: Version): Route[] {
     }),
     route({
       method: 'get', path: '/products/:id', tag: 'products', summary: 'A product', access: 'public', scopes: [], success: 200, params: idParam,
+      publicCache: { tag: (params, fmt) => fmt.parseId('product', params.id, '/id') },
       async handle(ctx) {
         return { status: 200, body: presentProduct(ctx.fmt, (await ctx.clients.catalog.getProduct({ id: ctx.fmt.parseId('product', ctx.params.id, '/id') }, ctx.call())).product!) };
       },
@@ -49,6 +50,7 @@ export function productRoutes(version: Version): Route[] {
     }),
     route({
       method: 'patch', path: '/products/:id', tag: 'products', summary: 'Change a product (admin)', access: 'admin', scopes: ['products:write'], allowClients: true, success: 200, params: idParam,
+      invalidatesPublic: { tag: (params, fmt) => fmt.parseId('product', params.id, '/id') },
       body: z.strictObject({ name: z.string().max(500).optional(), description: z.string().max(10_000).optional(), price: money.optional(), stock: stock.optional() }),
       async handle(ctx) {
         const b = ctx.body;
@@ -61,6 +63,7 @@ export function productRoutes(version: Version): Route[] {
     }),
     route({
       method: 'delete', path: '/products/:id', tag: 'products', summary: 'Delete a product (admin)', access: 'admin', scopes: ['products:write'], allowClients: true, success: 204, params: idParam,
+      invalidatesPublic: { tag: (params, fmt) => fmt.parseId('product', params.id, '/id') },
       async handle(ctx) {
         await ctx.clients.catalog.deleteProduct({ id: ctx.fmt.parseId('product', ctx.params.id, '/id') }, ctx.call());
         return { status: 204 };

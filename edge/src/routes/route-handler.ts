@@ -4,7 +4,8 @@ import { authorize } from '../auth/authorize';
 import type { Clients } from '../clients';
 import { problem } from '../errors/problem';
 import type { ConsistencyMemory } from '../http/consistency-memory';
-import { sendJson } from '../http/send-json';
+import type { PublicCache } from '../http/public-cache';
+import { sendJson, weakEtag } from '../http/send-json';
 import type { Route } from './route';
 import { parse } from './validation';
 import type { Version } from './version';
@@ -13,6 +14,8 @@ import { versionFormat } from './version-format';
 export interface RouteHandlerDeps {
   clients: Clients;
   memory: ConsistencyMemory;
+  /** Undefined when the public cache is off. */
+  cache: PublicCache | undefined;
   /** Time budget of one request, shared by its gRPC calls. */
   budgetMs: number;
 }
@@ -69,21 +72,37 @@ export function routeHandler(r: Route, version: Version, deps: RouteHandlerDeps)
       },
     });
 
-    const result = await r.handle({
-      version,
-      params,
-      query,
-      body,
-      principal,
-      clients: deps.clients,
-      fmt,
-      call,
-      idempotencyKey: key,
-      userId() {
-        if (!principal || principal.kind === 'client') throw problem(403, 'this route needs a user');
-        return principal.userId;
-      },
-    });
+    const handle = () =>
+      r.handle({
+        version,
+        params,
+        query,
+        body,
+        principal,
+        clients: deps.clients,
+        fmt,
+        call,
+        idempotencyKey: key,
+        userId() {
+          if (!principal || principal.kind === 'client') throw problem(403, 'this route needs a user');
+          return principal.userId;
+        },
+      });
+
+    // A caller that carries write tokens reads through, so it sees its own writes.
+    if (r.publicCache && deps.cache && tokens.length === 0) {
+      const answer = await deps.cache.get(`${version}:${request.url}`, r.publicCache.tag(params, fmt), async () => {
+        const result = await handle();
+    if (r.invalidatesPublic) deps.cache?.invalidate([r.invalidatesPublic.tag(params, fmt)]);
+        const payload = JSON.stringify(result.body);
+        return { payload, etag: weakEtag(payload) };
+      });
+      sendJson(request, reply, 200, answer!.payload, answer!.etag);
+      return;
+    }
+
+    const result = await handle();
+    if (r.invalidatesPublic) deps.cache?.invalidate([r.invalidatesPublic.tag(params, fmt)]);
 
     if (written) {
       reply.header('x-consistency-token', written);

@@ -51,6 +51,14 @@ export interface Route<P = any, Q = any, B = any> {
   authLimited?: boolean;
   /** Documented success status. */
   success: number;
+  /**
+   * A public GET whose answer is the same for every caller: served from the
+   * edge's in-process cache, tagged with the object it shows (its prefixed id)
+   * so that change notices drop it.
+   */
+  publicCache?: { tag(params: P, fmt: VersionFormat): string };
+  /** A write that changes what public answers show: this edge drops them at once (others on the change notice). */
+  invalidatesPublic?: { tag(params: P, fmt: VersionFormat): string };
   handle(ctx: RouteContext<P, Q, B>): Promise<RouteResult>;
 }
 

@@ -1,4 +1,17 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomFillSync, randomUUID } from 'node:crypto';
+
+// Trace and span ids come from a pooled block of random bytes, refilled 4 KiB at a
+// time: one system call per ~170 requests instead of two per request.
+const pool = Buffer.alloc(4096);
+let offset = pool.length;
+function randomHex(bytes: number): string {
+  if (offset + bytes > pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  offset += bytes;
+  return pool.toString('hex', offset - bytes, offset);
+}
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -19,7 +32,7 @@ export interface TraceContext {
 export function continueTrace(incomingRequestId: unknown, incomingTraceparent: unknown): TraceContext {
   const requestId = typeof incomingRequestId === 'string' && REQUEST_ID.test(incomingRequestId) ? incomingRequestId : randomUUID();
   const match = typeof incomingTraceparent === 'string' ? TRACEPARENT.exec(incomingTraceparent) : null;
-  const traceId = match?.[1] ?? randomBytes(16).toString('hex');
+  const traceId = match?.[1] ?? randomHex(16);
   const flags = match?.[3] ?? '01';
-  return { requestId, traceId, traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}` };
+  return { requestId, traceId, traceparent: `00-${traceId}-${randomHex(8)}-${flags}` };
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Cache, openStore } from '@tessera/cache';
+import { Cache, changePublisher, openStore } from '@tessera/cache';
 import { catalog as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
 import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
@@ -20,6 +20,8 @@ export async function startCatalogService(config: CatalogConfig, logger: Logger 
   const db = await ShardedDb.connect({ ...data, registry });
   if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR) }, 'migrations applied');
   const store = await openStore({ url: config.REDIS_URL, namespace: 'catalog', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, logger });
+  // Edges keep copies of product answers; they drop them when told (topic "products", prefixed ids).
+  const changes = changePublisher(config.REDIS_URL, 'products', config.REDIS_COMMAND_TIMEOUT_MS);
   const cache = new Cache<Product>({ name: 'products', store, registry, ttlMs: config.PRODUCT_CACHE_TTL_MS, decode: (text) => decodeProduct(text) });
 
   return serveGrpc({
@@ -28,9 +30,10 @@ export async function startCatalogService(config: CatalogConfig, logger: Logger 
     registry,
     reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.catalog] },
     register: (server) => {
-      server.addService(pb.CatalogServiceService, catalogHandlers({ products: productRepository(db.clusters[0]!, cache) }));
+      server.addService(pb.CatalogServiceService, catalogHandlers({ products: productRepository(db.clusters[0]!, cache, (ids) => changes.publish(ids)) }));
     },
     close: async () => {
+      changes.close();
       await Promise.all([db.end(), store.close()]);
     },
   });

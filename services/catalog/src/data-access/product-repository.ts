@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import type { Cache } from '@tessera/cache';
-import { micros, olderThan, scatterGather, type ClusterDb, type PageRequest } from '@tessera/data';
+import { formatId, micros, olderThan, scatterGather, type ClusterDb, type PageRequest } from '@tessera/data';
 import type { NewProduct, Product, ProductChanges, ProductFilter, ProductRepository, ReserveOutcome, StockLine } from '../domain/product';
 
 interface ProductRow {
@@ -40,7 +40,17 @@ const cacheKey = (id: string) => `product:${id}`;
  * path); writes invalidate after commit. Listings are filtered queries served
  * by a replica, not cached.
  */
-export function productRepository(db: ClusterDb, cache: Cache<Product>): ProductRepository {
+/**
+ * `changed` hears the prefixed ids of products whose stored form changed,
+ * after commit (e.g. to tell other processes' copies to go).
+ */
+export function productRepository(db: ClusterDb, cache: Cache<Product>, changed: (ids: string[]) => void = () => undefined): ProductRepository {
+  // After a commit: drop the shared cache entries, then tell copies elsewhere.
+  const forget = async (ids: string[]) => {
+    await cache.invalidate(...ids.map(cacheKey));
+    changed(ids.map((id) => formatId('product', id)));
+  };
+
   // Cache fills read the primary: a lagging replica could hand a fill the value
   // from before a write whose invalidation already ran, and the cache would
   // keep it for a whole TTL. Fills are rare (the cache absorbs the reads), so
@@ -63,7 +73,7 @@ export function productRepository(db: ClusterDb, cache: Cache<Product>): Product
         return toProduct(rows[0]!);
       }, { deadline });
       // A negative entry may exist if someone asked for this id before; ids are new, but be exact.
-      await cache.invalidate(cacheKey(value.id));
+      await forget([value.id]);
       return value;
     },
 
@@ -107,13 +117,13 @@ export function productRepository(db: ClusterDb, cache: Cache<Product>): Product
           returning id::text, name, description, price_minor::text, currency, stock, created_at, updated_at`;
         return rows[0] && toProduct(rows[0]);
       }, { deadline });
-      await cache.invalidate(cacheKey(id));
+      await forget([id]);
       return value;
     },
 
     async softDelete(id: string, deadline: number) {
       const { value } = await db.write(async (tx) => (await tx`update products set deleted_at = now() where id = ${id} and deleted_at is null`).count === 1, { deadline });
-      await cache.invalidate(cacheKey(id));
+      await forget([id]);
       return value;
     },
 
@@ -149,7 +159,7 @@ export function productRepository(db: ClusterDb, cache: Cache<Product>): Product
         if (error instanceof ReserveRejected) return { value: { ...error.outcome, touched: [] as string[] }, token: '' };
         throw error;
       });
-      if (value.touched.length > 0) await cache.invalidate(...value.touched.map(cacheKey));
+      if (value.touched.length > 0) await forget(value.touched);
       const { touched: _touched, ...outcome } = value;
       return outcome;
     },
@@ -164,7 +174,7 @@ export function productRepository(db: ClusterDb, cache: Cache<Product>): Product
           returning p.id::text`;
         return rows.map((r) => r.id);
       }, { deadline });
-      if (touched.length > 0) await cache.invalidate(...touched.map(cacheKey));
+      if (touched.length > 0) await forget(touched);
       return touched.length > 0;
     },
   };
