@@ -11,13 +11,13 @@ describe('the shared rate limiter (leased hits, one Redis round trip per lease)'
 
   const edges = (n: number, prefix: string, now?: () => number) => Array.from({ length: n }, () => new SharedRateLimiter({ windowMs: 60_000, redis, prefix, onStoreError: () => undefined, ...(now ? { now } : {}) }));
 
-  test.each([[100], [1_000], [7]])('when 3 edges take a key with limit %i concurrently, then never more than the limit pass, and at most (N−1)·(lease−1) fewer', async (limit) => {
+  test.each([[100], [1_000], [7]])('when 3 edges take a key with limit %i concurrently, then never more than the limit pass, and at most (N−1)·1.5·lease fewer', async (limit) => {
     const prefix = `rl-test-${limit}-${Date.now()}:`;
     const three = edges(3, prefix);
     const attempts = await Promise.all(Array.from({ length: limit * 2 }, (_, i) => three[i % 3]!.take('ip:203.0.113.9', limit)));
     const admitted = attempts.filter((d) => d.allowed).length;
     expect(admitted).toBeLessThanOrEqual(limit);
-    expect(admitted).toBeGreaterThanOrEqual(limit - 2 * (leaseSize(limit) - 1));
+    expect(admitted).toBeGreaterThanOrEqual(limit - 2 * Math.floor(1.5 * leaseSize(limit)));
     // And the shared counter never went past the limit.
     const [key] = await redis.keys(`${prefix}*`);
     expect(Number(await redis.get(key!))).toBeLessThanOrEqual(limit);

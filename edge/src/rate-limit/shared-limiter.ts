@@ -42,9 +42,10 @@ export function leaseSize(limit: number): number {
  * trip per request: each process leases hits from the window's shared budget
  * in small batches (one EVAL per `leaseSize(limit)` hits of a key) and spends
  * them locally. Redis never grants beyond the limit, so across N edges the
- * limit is never exceeded (over-admission 0); hits leased but unspent by other
- * edges are lost to a key, so at most (N−1)·(leaseSize−1) requests per key and
- * window are refused early. Windows are aligned on the clock (floor(now/window)),
+ * limit is never exceeded (over-admission 0). An edge fetches its next lease
+ * when half of the current one is left, so it holds at most 1.5 leases
+ * unspent; hits leased but unspent by other edges are lost to a key, so at
+ * most (N−1)·⌊1.5·leaseSize⌋ requests per key and window are refused early. Windows are aligned on the clock (floor(now/window)),
  * so every edge agrees on them without asking.
  *
  * When Redis fails, leases are granted from a per-process budget of the same
@@ -74,15 +75,17 @@ export class SharedRateLimiter {
       state = { window, leased: 0, used: 0, shared: 0, exhausted: false };
       this.states.set(key, state);
     }
+    const s = state;
+    const lease = () => (s.pending ??= this.lease(key, s, limit).finally(() => (s.pending = undefined)));
     for (;;) {
-      if (state.used < state.leased) {
-        state.used++;
-        return { allowed: true, limit, remaining: Math.max(0, limit - state.shared + (state.leased - state.used)), resetMs };
+      if (s.used < s.leased) {
+        s.used++;
+        // Half a lease left: fetch the next one now, so no request waits on Redis for it.
+        if (s.leased - s.used < leaseSize(limit) / 2 && !s.exhausted) void lease().catch(() => undefined);
+        return { allowed: true, limit, remaining: Math.max(0, limit - s.shared + (s.leased - s.used)), resetMs };
       }
-      if (state.exhausted) return { allowed: false, limit, remaining: 0, resetMs };
-      const s = state;
-      s.pending ??= this.lease(key, s, limit).finally(() => (s.pending = undefined));
-      await s.pending;
+      if (s.exhausted) return { allowed: false, limit, remaining: 0, resetMs };
+      await lease();
     }
   }
 
