@@ -73,7 +73,7 @@ export class PublicCache {
   }
 
   private now(): number {
-    return (this.options.now ?? performance.now)();
+    return this.options.now ? this.options.now() : performance.now();
   }
 
   private load(key: string, tag: string, load: () => Promise<CachedAnswer | undefined>): Promise<CachedAnswer | undefined> {
