@@ -4,6 +4,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { Logger } from '@tessera/logging';
 import { authenticate } from './auth/authenticate';
+import { createLoaders } from './batching/loaders';
 import type { Authenticator } from './auth/authenticator';
 import type { Clients } from './clients';
 import { bodyLimitBytes, trustProxySetting, type EdgeConfig } from './config';
@@ -54,7 +55,7 @@ export async function createApp(deps: EdgeDeps): Promise<{ app: FastifyInstance;
     v2: openApiDocument('v2', routes.v2, [...OPS_ROUTES, { method: 'get', path: '/api/v2/openapi.json', summary: 'This document', tag: 'ops' }]),
   };
   const limits = createRateLimits(deps);
-  const handlerDeps = { clients, memory: new ConsistencyMemory(config.CONSISTENCY_MEMORY_MS, deps.redis), cache: deps.publicCache, budgetMs: config.REQUEST_BUDGET_MS };
+  const handlerDeps = { clients, loaders: createLoaders(clients, deps.registry), memory: new ConsistencyMemory(config.CONSISTENCY_MEMORY_MS, deps.redis), cache: deps.publicCache, budgetMs: config.REQUEST_BUDGET_MS };
 
   const app = Fastify({
     trustProxy: fastifyTrustProxy(trustProxySetting(config.TRUST_PROXY)),

@@ -1,7 +1,8 @@
 import { orders as ordersPb, payments as paymentsPb } from '@tessera/contracts';
 import { z } from 'zod';
 import { pageQuery, pageRequest, pageWindow } from './paging';
-import { route, type Route } from './route';
+import { route, type Route, type RouteContext } from './route';
+import { problem } from '../errors/problem';
 import { idParam } from './schemas';
 import type { Version } from './version';
 import type { VersionFormat } from './version-format';
@@ -42,6 +43,13 @@ const presentPayment = (f: VersionFormat, p: paymentsPb.Payment) => ({
   created_at: f.time(p.createTime),
 });
 
+/** One of the caller's orders by its id as the client wrote it; someone else's is a 404 like a missing one. */
+async function ownOrder(ctx: RouteContext<{ id: string }, unknown, unknown>, rawId: string): Promise<ordersPb.Order> {
+  const order = await ctx.load.order({ userId: ctx.userId(), id: ctx.fmt.parseId('order', rawId, '/id') }, ctx.call());
+  if (!order) throw problem(404, 'order not found');
+  return order;
+}
+
 /** Orders and their payments; a user only ever sees their own (the services answer 404 otherwise). */
 export function orderRoutes(version: Version): Route[] {
   return [
@@ -65,7 +73,7 @@ export function orderRoutes(version: Version): Route[] {
     route({
       method: 'get', path: '/orders/:id', tag: 'orders', summary: 'One of your orders', access: 'user', scopes: ['orders:read'], success: 200, params: idParam,
       async handle(ctx) {
-        return { status: 200, body: presentOrder(ctx.fmt, (await ctx.clients.orders.getOrder({ userId: ctx.userId(), id: ctx.fmt.parseId('order', ctx.params.id, '/id') }, ctx.call())).order!) };
+        return { status: 200, body: presentOrder(ctx.fmt, await ownOrder(ctx, ctx.params.id)) };
       },
     }),
     route({
@@ -77,10 +85,9 @@ export function orderRoutes(version: Version): Route[] {
     route({
       method: 'get', path: '/orders/:id/payments', tag: 'orders', summary: 'Payments of one of your orders', access: 'user', scopes: ['orders:read'], success: 200, params: idParam,
       async handle(ctx) {
-        const orderId = ctx.fmt.parseId('order', ctx.params.id, '/id');
         // The order must be the caller's: otherwise the same 404 as for a missing order.
-        await ctx.clients.orders.getOrder({ userId: ctx.userId(), id: orderId }, ctx.call());
-        const res = await ctx.clients.payments.listPayments({ userId: ctx.userId(), orderId }, ctx.call());
+        const order = await ownOrder(ctx, ctx.params.id);
+        const res = await ctx.clients.payments.listPayments({ userId: ctx.userId(), orderId: order.id }, ctx.call());
         return { status: 200, body: { data: res.payments.map((p) => presentPayment(ctx.fmt, p)) } };
       },
     }),

@@ -1,5 +1,6 @@
 import type { catalog as pb } from '@tessera/contracts';
 import { z } from 'zod';
+import { problem } from '../errors/problem';
 import { pageQuery, pageRequest, pageWindow } from './paging';
 import { route, type Route } from './route';
 import { idParam, moneyInput } from './schemas';
@@ -37,7 +38,9 @@ export function productRoutes(version: Version): Route[] {
       method: 'get', path: '/products/:id', tag: 'products', summary: 'A product', access: 'public', scopes: [], success: 200, params: idParam,
       publicCache: { tag: (params, fmt) => fmt.parseId('product', params.id, '/id') },
       async handle(ctx) {
-        return { status: 200, body: presentProduct(ctx.fmt, (await ctx.clients.catalog.getProduct({ id: ctx.fmt.parseId('product', ctx.params.id, '/id') }, ctx.call())).product!) };
+        const product = await ctx.load.product(ctx.fmt.parseId('product', ctx.params.id, '/id'), ctx.call());
+        if (!product) throw problem(404, 'product not found');
+        return { status: 200, body: presentProduct(ctx.fmt, product) };
       },
     }),
     route({

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { MetadataKeys, type CallOptions } from '@tessera/grpc-kit';
 import { authorize } from '../auth/authorize';
+import type { Loaders } from '../batching/loaders';
 import type { Clients } from '../clients';
 import { problem } from '../errors/problem';
 import type { ConsistencyMemory } from '../http/consistency-memory';
@@ -13,6 +14,7 @@ import { versionFormat } from './version-format';
 
 export interface RouteHandlerDeps {
   clients: Clients;
+  loaders: Loaders;
   memory: ConsistencyMemory;
   /** Undefined when the public cache is off. */
   cache: PublicCache | undefined;
@@ -80,6 +82,7 @@ export function routeHandler(r: Route, version: Version, deps: RouteHandlerDeps)
         body,
         principal,
         clients: deps.clients,
+        load: deps.loaders,
         fmt,
         call,
         idempotencyKey: key,

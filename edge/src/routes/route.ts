@@ -1,6 +1,7 @@
 import type { CallOptions } from '@tessera/grpc-kit';
 import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
+import type { Loaders } from '../batching/loaders';
 import type { Clients } from '../clients';
 import type { Version } from './version';
 import type { VersionFormat } from './version-format';
@@ -15,6 +16,8 @@ export interface RouteContext<P, Q, B> {
   body: B;
   principal: Principal | undefined;
   clients: Clients;
+  /** Reads coalesced with concurrent requests' into batched RPCs (prefer these for reads by id). */
+  load: Loaders;
   fmt: VersionFormat;
   /** Options for a gRPC call on behalf of this request: deadline from the request budget, request id, trace, consistency tokens. */
   call(): CallOptions;

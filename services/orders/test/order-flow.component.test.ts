@@ -172,4 +172,23 @@ describe('the order saga over real services (catalog, orders, payments, notifica
     expect(await code(platform.orders.cancelOrder({ userId: stranger, id: order!.id }))).toBe(GrpcStatus.NOT_FOUND);
     expect((await platform.payments.listPayments({ userId: stranger, orderId: order!.id })).payments).toEqual([]);
   });
+
+  test('when orders of several users are asked for in one batch, then each comes back only to its own user, in one call', async () => {
+    const [alice, bob] = [newUserId(), newUserId()];
+    const p = await product(10);
+    const place = async (user: string, key: string) => (await platform.orders.createOrder({ userId: user, items: [{ productId: p.id, quantity: 1 }], paymentMethod: 'pm_card_ok', idempotencyKey: key })).order!;
+    const [a1, a2, b1] = [await place(alice, 'k-batch-a1'), await place(alice, 'k-batch-a2'), await place(bob, 'k-batch-b1')];
+    const { orders: found } = await platform.orders.batchGetOrders({
+      refs: [
+        { userId: alice, id: a1.id },
+        { userId: alice, id: a2.id },
+        { userId: alice, id: b1.id }, // bob's: not alice's to see
+        { userId: bob, id: b1.id },
+        { userId: bob, id: 'ord_9223372036854775807' }, // does not exist
+      ],
+    });
+    expect(found.map((o) => [o.userId, o.id]).sort()).toEqual([[alice, a1.id], [alice, a2.id], [bob, b1.id]].sort());
+    expect(await code(platform.orders.batchGetOrders({ refs: Array.from({ length: 101 }, () => ({ userId: alice, id: a1.id })) }))).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect(await code(platform.orders.batchGetOrders({ refs: [{ userId: 'nobody', id: a1.id }] }))).toBe(GrpcStatus.INVALID_ARGUMENT);
+  });
 });

@@ -87,6 +87,25 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
       return rows[0] && toOrder(rows[0]);
     },
 
+    async findMany(refs, { tokens, deadline }) {
+      // An order lives on its user's shard: refs whose ids carry another shard cannot match.
+      const wanted = refs.filter((r) => shardOfId(r.id) === shardOfId(r.userId));
+      const byCluster = new Map<string, { userId: string; id: string }[]>();
+      for (const ref of wanted) {
+        const name = db.forUser(ref.userId).name;
+        byCluster.set(name, [...(byCluster.get(name) ?? []), ref]);
+      }
+      const found = await Promise.all(
+        [...byCluster].map(([name, group]) =>
+          db.cluster(name).read((sql) => sql<OrderRow[]>`
+            select id::text, user_id::text, status, items, priced, total_minor::text, currency, payment_method, payment_id, failure_reason, created_at, updated_at
+            from orders where id = any(string_to_array(${group.map((r) => r.id).join(',')}, ',')::bigint[])`, { tokens: parseTokens(tokens), deadline }),
+        ),
+      );
+      const owner = new Map(wanted.map((r) => [r.id, r.userId]));
+      return found.flat().filter((row) => owner.get(row.id) === row.user_id).map(toOrder);
+    },
+
     async list(userId, page, { tokens, deadline }) {
       const result = await scatterGather(
         [db.forUser(userId)],

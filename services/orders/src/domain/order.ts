@@ -40,6 +40,8 @@ export interface OrderRepository {
   /** Gives a claimed key back (nothing durable happened), so the client may retry with it. */
   releaseKey(userId: string, key: string, deadline: number): Promise<void>;
   find(userId: string, id: string, read: ReadConsistency & { primary?: boolean }): Promise<Order | undefined>;
+  /** Several orders, each only if it belongs to the user given with it; one query per shard. */
+  findMany(refs: readonly { userId: string; id: string }[], read: ReadConsistency): Promise<Order[]>;
   list(userId: string, page: PageRequest, read: ReadConsistency): Promise<{ orders: Order[]; nextPageToken: string }>;
   insertPending(order: { id: string; userId: string; items: OrderLine[]; paymentMethod: string }, deadline: number): Promise<Written<Order>>;
   /** Records catalog prices and writes `order.created`; no-op if already priced. */

@@ -127,3 +127,9 @@ export async function getOrder(userId: string, id: string, deps: Pick<OrdersDeps
 export async function listOrders(userId: string, page: PageRequest, deps: Pick<OrdersDeps, 'orders'>, read: ReadConsistency): Promise<{ orders: Order[]; nextPageToken: string }> {
   return deps.orders.list(userId, page, read);
 }
+
+/** Up to 100 orders, each only if it is its user's: coalesced reads (missing and foreign ones are left out). */
+export async function getOrders(refs: readonly { userId: string; id: string }[], deps: Pick<OrdersDeps, 'orders'>, read: ReadConsistency): Promise<Order[]> {
+  if (refs.length > 100) throw AppError.invalidArgument('too many orders', [{ field: '/refs', description: 'at most 100' }]);
+  return deps.orders.findMany(refs, read);
+}

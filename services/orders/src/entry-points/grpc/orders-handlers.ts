@@ -39,6 +39,10 @@ export function ordersHandlers(deps: orders.OrdersDeps): AsyncServiceImpl<pb.Ord
       return { order: orderToPb(order), replayed };
     },
     getOrder: async (req, ctx) => ({ order: orderToPb(await orders.getOrder(user(req.userId), parseId('order', req.id), deps, { tokens: incomingConsistencyTokens(ctx), deadline: ctx.deadline })) }),
+    batchGetOrders: async (req, ctx) => {
+      const refs = req.refs.map((r, i) => ({ userId: parseId('user', r.userId, `/refs/${i}/user_id`), id: parseId('order', r.id, `/refs/${i}/id`) }));
+      return { orders: (await orders.getOrders(refs, deps, { tokens: incomingConsistencyTokens(ctx), deadline: ctx.deadline })).map(orderToPb) };
+    },
     listOrders: async (req, ctx) => {
       const page = await orders.listOrders(user(req.userId), pageRequest(req.page), deps, { tokens: incomingConsistencyTokens(ctx), deadline: ctx.deadline });
       return { orders: page.orders.map(orderToPb), page: { nextPageToken: page.nextPageToken } };

@@ -171,6 +171,26 @@ export interface GetOrderResponse {
   order?: Order | undefined;
 }
 
+/** One order asked for in BatchGetOrders, with the user it must belong to. */
+export interface OrderRef {
+  /** Prefixed id of the user the order must belong to. */
+  userId: string;
+  /** Prefixed order id. */
+  id: string;
+}
+
+/** Request of OrdersService.BatchGetOrders. */
+export interface BatchGetOrdersRequest {
+  /** The orders, at most 100. */
+  refs: OrderRef[];
+}
+
+/** Response of OrdersService.BatchGetOrders. */
+export interface BatchGetOrdersResponse {
+  /** The orders found (each belonging to the user it was asked with), in no particular order. */
+  orders: Order[];
+}
+
 /** Request of OrdersService.ListOrders. */
 export interface ListOrdersRequest {
   /** Prefixed id of the calling user. */
@@ -1040,6 +1060,229 @@ export const GetOrderResponse: MessageFns<GetOrderResponse> = {
   },
 };
 
+function createBaseOrderRef(): OrderRef {
+  return { userId: "", id: "" };
+}
+
+export const OrderRef: MessageFns<OrderRef> = {
+  encode(message: OrderRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OrderRef {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOrderRef();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OrderRef {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+    };
+  },
+
+  toJSON(message: OrderRef): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OrderRef>, I>>(base?: I): OrderRef {
+    return OrderRef.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OrderRef>, I>>(object: I): OrderRef {
+    const message = createBaseOrderRef();
+    message.userId = object.userId ?? "";
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseBatchGetOrdersRequest(): BatchGetOrdersRequest {
+  return { refs: [] };
+}
+
+export const BatchGetOrdersRequest: MessageFns<BatchGetOrdersRequest> = {
+  encode(message: BatchGetOrdersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.refs) {
+      OrderRef.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetOrdersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetOrdersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.refs.push(OrderRef.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetOrdersRequest {
+    return { refs: globalThis.Array.isArray(object?.refs) ? object.refs.map((e: any) => OrderRef.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: BatchGetOrdersRequest): unknown {
+    const obj: any = {};
+    if (message.refs?.length) {
+      obj.refs = message.refs.map((e) => OrderRef.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchGetOrdersRequest>, I>>(base?: I): BatchGetOrdersRequest {
+    return BatchGetOrdersRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchGetOrdersRequest>, I>>(object: I): BatchGetOrdersRequest {
+    const message = createBaseBatchGetOrdersRequest();
+    message.refs = object.refs?.map((e) => OrderRef.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseBatchGetOrdersResponse(): BatchGetOrdersResponse {
+  return { orders: [] };
+}
+
+export const BatchGetOrdersResponse: MessageFns<BatchGetOrdersResponse> = {
+  encode(message: BatchGetOrdersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.orders) {
+      Order.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BatchGetOrdersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBatchGetOrdersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.orders.push(Order.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BatchGetOrdersResponse {
+    return { orders: globalThis.Array.isArray(object?.orders) ? object.orders.map((e: any) => Order.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: BatchGetOrdersResponse): unknown {
+    const obj: any = {};
+    if (message.orders?.length) {
+      obj.orders = message.orders.map((e) => Order.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BatchGetOrdersResponse>, I>>(base?: I): BatchGetOrdersResponse {
+    return BatchGetOrdersResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BatchGetOrdersResponse>, I>>(object: I): BatchGetOrdersResponse {
+    const message = createBaseBatchGetOrdersResponse();
+    message.orders = object.orders?.map((e) => Order.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseListOrdersRequest(): ListOrdersRequest {
   return { userId: "", page: undefined };
 }
@@ -1406,6 +1649,22 @@ export const OrdersServiceService = {
     responseSerialize: (value: GetOrderResponse): Buffer => Buffer.from(GetOrderResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetOrderResponse => GetOrderResponse.decode(value),
   },
+  /**
+   * Returns several orders, each only if it belongs to the user named with it:
+   * what a caller coalescing concurrent GetOrder reads sends (one round trip
+   * and one query per shard for the lot). Missing or foreign orders are left out.
+   */
+  batchGetOrders: {
+    path: "/tessera.orders.v1.OrdersService/BatchGetOrders" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: BatchGetOrdersRequest): Buffer =>
+      Buffer.from(BatchGetOrdersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): BatchGetOrdersRequest => BatchGetOrdersRequest.decode(value),
+    responseSerialize: (value: BatchGetOrdersResponse): Buffer =>
+      Buffer.from(BatchGetOrdersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): BatchGetOrdersResponse => BatchGetOrdersResponse.decode(value),
+  },
   /** Lists the user's orders, newest first. */
   listOrders: {
     path: "/tessera.orders.v1.OrdersService/ListOrders" as const,
@@ -1442,6 +1701,12 @@ export interface OrdersServiceServer extends UntypedServiceImplementation {
   createOrder: handleUnaryCall<CreateOrderRequest, CreateOrderResponse>;
   /** Returns one of the user's orders. */
   getOrder: handleUnaryCall<GetOrderRequest, GetOrderResponse>;
+  /**
+   * Returns several orders, each only if it belongs to the user named with it:
+   * what a caller coalescing concurrent GetOrder reads sends (one round trip
+   * and one query per shard for the lot). Missing or foreign orders are left out.
+   */
+  batchGetOrders: handleUnaryCall<BatchGetOrdersRequest, BatchGetOrdersResponse>;
   /** Lists the user's orders, newest first. */
   listOrders: handleUnaryCall<ListOrdersRequest, ListOrdersResponse>;
   /**
@@ -1489,6 +1754,26 @@ export interface OrdersServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetOrderResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Returns several orders, each only if it belongs to the user named with it:
+   * what a caller coalescing concurrent GetOrder reads sends (one round trip
+   * and one query per shard for the lot). Missing or foreign orders are left out.
+   */
+  batchGetOrders(
+    request: BatchGetOrdersRequest,
+    callback: (error: ServiceError | null, response: BatchGetOrdersResponse) => void,
+  ): ClientUnaryCall;
+  batchGetOrders(
+    request: BatchGetOrdersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: BatchGetOrdersResponse) => void,
+  ): ClientUnaryCall;
+  batchGetOrders(
+    request: BatchGetOrdersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: BatchGetOrdersResponse) => void,
   ): ClientUnaryCall;
   /** Lists the user's orders, newest first. */
   listOrders(
