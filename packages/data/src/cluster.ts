@@ -48,6 +48,12 @@ export interface WriteOptions {
   deadline?: number;
   /** The unit of work is safe to run twice: retry it on connection errors too, not only when refused. */
   idempotent?: boolean;
+  /**
+   * false for internal writes that no caller will read back through a replica
+   * (bookkeeping, event consumption): no consistency token, one round trip
+   * less. The result's token is then ''.
+   */
+  token?: boolean;
 }
 
 export interface WriteResult<T> {
@@ -97,7 +103,16 @@ export class ClusterDb {
   /** Runs `fn` in a transaction on the primary and returns its value with a token for the commit. */
   async write<T>(fn: (tx: TransactionSql) => Promise<T>, options: WriteOptions = {}): Promise<WriteResult<T>> {
     const value = await this.onPrimary('write', options, options.idempotent ?? false, (sql) => sql.begin((tx) => fn(tx)) as Promise<T>);
-    return { value, token: formatToken({ cluster: this.name, lsn: await this.commitLsn() }) };
+    return { value, token: options.token === false ? '' : formatToken({ cluster: this.name, lsn: await this.commitLsn() }) };
+  }
+
+  /**
+   * One SQL statement on the primary, atomic on its own (data-modifying CTEs
+   * included): no BEGIN and COMMIT round trips. For writes that fit one statement.
+   */
+  async writeStatement<T>(fn: (sql: Sql) => Promise<T>, options: WriteOptions = {}): Promise<WriteResult<T>> {
+    const value = await this.onPrimary('write', options, options.idempotent ?? false, fn);
+    return { value, token: options.token === false ? '' : formatToken({ cluster: this.name, lsn: await this.commitLsn() }) };
   }
 
   /**

@@ -25,6 +25,8 @@ export interface RelayOptions {
   pollMs?: number;
   batchSize?: number;
   maxBackoffMs?: number;
+  /** Commits that poke within this window share one round (default 10 ms). */
+  pokeDelayMs?: number;
 }
 
 interface Row {
@@ -83,6 +85,7 @@ export class OutboxRelay {
         this.o.logger.warn({ err: error, cluster: this.o.cluster.name }, 'outbox relay round failed');
         await this.stepDown();
       },
+      o.pokeDelayMs ?? 10,
     );
   }
 

@@ -155,7 +155,7 @@ export function productRepository(db: ClusterDb, cache: Cache<Product>, changed:
           products.push(product);
         }
         return { kind: 'reserved', products, touched: products.map((p) => p.id) };
-      }, { deadline }).catch((error: unknown) => {
+      }, { deadline, token: false }).catch((error: unknown) => {
         if (error instanceof ReserveRejected) return { value: { ...error.outcome, touched: [] as string[] }, token: '' };
         throw error;
       });
@@ -173,7 +173,7 @@ export function productRepository(db: ClusterDb, cache: Cache<Product>, changed:
           from reservation_lines l where l.order_id = ${orderId} and l.product_id = p.id
           returning p.id::text`;
         return rows.map((r) => r.id);
-      }, { deadline });
+      }, { deadline, token: false });
       if (touched.length > 0) await forget(touched);
       return touched.length > 0;
     },

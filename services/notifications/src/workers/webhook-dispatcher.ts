@@ -33,7 +33,7 @@ export class WebhookDispatcher {
   constructor(private readonly o: DispatcherOptions) {
     const existing = o.registry.getSingleMetric('webhook_deliveries_total') as Counter<'outcome'> | undefined;
     this.outcomes = existing ?? new Counter({ name: 'webhook_deliveries_total', help: 'Webhook delivery attempts by outcome.', labelNames: ['outcome'], registers: [o.registry] });
-    this.loop = new PollLoop(() => this.round(), () => o.pollMs ?? 250, (error) => o.logger.warn({ err: error }, 'webhook dispatch round failed'));
+    this.loop = new PollLoop(() => this.round(), () => o.pollMs ?? 250, (error) => o.logger.warn({ err: error }, 'webhook dispatch round failed'), 10);
   }
 
   start(): void {

@@ -65,16 +65,16 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
         // The request that held it died: take over, with the same order id.
         await tx`update idempotency_keys set locked_until = now() + make_interval(secs => ${leaseMs / 1000}) where user_id = ${userId} and key = ${key}`;
         return { kind: 'claimed', orderId: row.order_id };
-      }, { deadline });
+      }, { deadline, token: false });
       return value;
     },
 
     async completeKey(userId, key, response, deadline) {
-      await db.forUser(userId).write((tx) => tx`update idempotency_keys set state = 'done', response = ${tx.json(response as never)} where user_id = ${userId} and key = ${key}`, { deadline });
+      await db.forUser(userId).writeStatement((sql) => sql`update idempotency_keys set state = 'done', response = ${sql.json(response as never)} where user_id = ${userId} and key = ${key}`, { deadline, token: false });
     },
 
     async releaseKey(userId, key, deadline) {
-      await db.forUser(userId).write((tx) => tx`delete from idempotency_keys where user_id = ${userId} and key = ${key} and state = 'in_progress'`, { deadline });
+      await db.forUser(userId).writeStatement((sql) => sql`delete from idempotency_keys where user_id = ${userId} and key = ${key} and state = 'in_progress'`, { deadline, token: false });
     },
 
     async find(userId, id, { tokens, deadline, primary }) {

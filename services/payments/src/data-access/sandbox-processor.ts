@@ -30,7 +30,7 @@ export function sandboxProcessor(db: ShardedDb, options: { timeoutMs: number; sl
       const [row] = await tx<{ approved: boolean; decline_reason: string; reference: string }[]>`select approved, decline_reason, reference from sandbox_processor.operations where idempotency_key = ${key}`;
       const result: ProcessorResult = row!.approved ? { approved: true, reference: row!.reference } : { approved: false, reason: row!.decline_reason, reference: row!.reference };
       return { result, first: inserted.count === 1 };
-    });
+    }, { token: false });
     return value;
   }
 
