@@ -1,3 +1,4 @@
+import type { Sql } from 'postgres';
 import { formatId, micros, olderThan, parseTokens, scatterGather, shardOfId, type ShardedDb } from '@tessera/data';
 import { enqueueEvent } from '@tessera/outbox';
 import type { KeyClaim, Order, OrderLine, OrderRepository, OrderStatus } from '../domain/order';
@@ -45,16 +46,21 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
   return {
     async claimKey(userId, key, requestHash, leaseMs, deadline): Promise<KeyClaim> {
       const shard = shardOfId(userId);
-      const { value } = await db.forUser(userId).write(async (tx): Promise<KeyClaim> => {
-        // Expired keys are gone for good: a new request with the same key is a new request.
-        await tx`delete from idempotency_keys where user_id = ${userId} and key = ${key} and expires_at <= now()`;
-        const claimed = await tx<{ order_id: string }[]>`
+      const cluster = db.forUser(userId);
+      const insert = (sql: Sql) => sql<{ order_id: string }[]>`
           insert into idempotency_keys (user_id, key, request_hash, order_id, state, locked_until, expires_at)
           values (${userId}, ${key}, ${requestHash}, tessera_next_id(${shard}), 'in_progress',
                   now() + make_interval(secs => ${leaseMs / 1000}), now() + make_interval(secs => ${options.keyTtlMs / 1000}))
           on conflict (user_id, key) do nothing
           returning order_id::text`;
-        if (claimed[0]) return { kind: 'claimed', orderId: claimed[0].order_id };
+      // The common case, a new key, in one statement; anything else (a replay, a clash, an expired key) takes the transaction below.
+      const { value: fast } = await cluster.writeStatement((sql) => insert(sql), { deadline, token: false });
+      if (fast[0]) return { kind: 'claimed', orderId: fast[0].order_id, fresh: true };
+      const { value } = await cluster.write(async (tx): Promise<KeyClaim> => {
+        // Expired keys are gone for good: a new request with the same key is a new request.
+        await tx`delete from idempotency_keys where user_id = ${userId} and key = ${key} and expires_at <= now()`;
+        const claimed = await insert(tx as unknown as Sql);
+        if (claimed[0]) return { kind: 'claimed', orderId: claimed[0].order_id, fresh: true };
         const [row] = await tx<{ request_hash: string; order_id: string; state: string; response: (Order & { createdAt: string; updatedAt: string }) | null; leased: boolean }[]>`
           select request_hash, order_id::text, state, response, locked_until > now() as leased
           from idempotency_keys where user_id = ${userId} and key = ${key} for update`;
@@ -64,7 +70,7 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
         if (row.leased) return { kind: 'in_progress' };
         // The request that held it died: take over, with the same order id.
         await tx`update idempotency_keys set locked_until = now() + make_interval(secs => ${leaseMs / 1000}) where user_id = ${userId} and key = ${key}`;
-        return { kind: 'claimed', orderId: row.order_id };
+        return { kind: 'claimed', orderId: row.order_id, fresh: false };
       }, { deadline, token: false });
       return value;
     },
@@ -120,11 +126,21 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
     },
 
     async insertPending({ id, userId, items, paymentMethod }, deadline) {
-      const { value, token } = await db.forUser(userId).write(async (tx) => {
-        await tx`insert into orders (id, user_id, status, items, payment_method) values (${id}, ${userId}, 'pending', ${tx.json(items as never)}, ${paymentMethod}) on conflict (id) do nothing`;
-        return toOrder((await tx.unsafe<OrderRow[]>(`select ${COLUMNS} from orders where id = $1`, [id]))[0]!);
-      }, { deadline });
-      return { value, token };
+      // One statement: the new row, or the one already there. No token: later steps of the saga write again and return theirs.
+      const { value } = await db.forUser(userId).writeStatement(async (sql) => {
+        const rows = await sql<OrderRow[]>`
+          with inserted as (
+            insert into orders (id, user_id, status, items, payment_method) values (${id}, ${userId}, 'pending', ${sql.json(items as never)}, ${paymentMethod})
+            on conflict (id) do nothing
+            returning id::text, user_id::text, status, items, priced, total_minor::text, currency, payment_method, payment_id, failure_reason, created_at, updated_at
+          )
+          select * from inserted
+          union all
+          select id::text, user_id::text, status, items, priced, total_minor::text, currency, payment_method, payment_id, failure_reason, created_at, updated_at
+          from orders where id = ${id} and not exists (select 1 from inserted)`;
+        return toOrder(rows[0]!);
+      }, { deadline, token: false });
+      return { value, token: '' };
     },
 
     async price(userId, id, items, totalMinor, currency, deadline) {

@@ -28,7 +28,8 @@ export interface Order {
 }
 
 export type KeyClaim =
-  | { kind: 'claimed'; orderId: string }
+  /** `fresh`: the key was new, so no order can exist yet (a takeover may find one half-made). */
+  | { kind: 'claimed'; orderId: string; fresh: boolean }
   | { kind: 'replay'; response: Order }
   | { kind: 'mismatch' }
   | { kind: 'in_progress' };

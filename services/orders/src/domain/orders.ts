@@ -48,7 +48,8 @@ export async function createOrder(
   if (claim.kind === 'mismatch') throw AppError.failedPrecondition('this Idempotency-Key was used with a different request', Reason.IDEMPOTENCY_KEY_REUSED);
   if (claim.kind === 'in_progress') throw AppError.aborted('a request with this Idempotency-Key is still in progress');
 
-  const existing = await deps.orders.find(input.userId, claim.orderId, { tokens: [], deadline, primary: true });
+  // A fresh claim has no order yet; a takeover continues whatever the dead request left.
+  const existing = claim.fresh ? undefined : await deps.orders.find(input.userId, claim.orderId, { tokens: [], deadline, primary: true });
   const pending = existing ? { value: existing, token: '' } : await deps.orders.insertPending({ id: claim.orderId, userId: input.userId, items: input.items, paymentMethod: input.paymentMethod }, deadline);
   let result: Written<Order>;
   try {

@@ -69,7 +69,8 @@ export function paymentRepository(db: ShardedDb, onEvent: (cluster: string) => v
           return (await withLedger(tx, inserted))[0]!;
         }
         return (await withLedger(tx, await tx.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and idempotency_key = $2`, [input.userId, input.key])))[0]!;
-      }, { deadline });
+        // No token: authorization goes on to a transition, which returns one.
+      }, { deadline, token: false });
     },
 
     async transition(userId, id, from, to, detail, deadline) {
