@@ -1,4 +1,4 @@
-import type { TransactionSql } from 'postgres';
+import type { PendingQuery, Row, Sql, TransactionSql } from 'postgres';
 
 export interface NewEvent {
   /** Dotted lower case: "order.created". */
@@ -19,6 +19,18 @@ export async function enqueueEvent(tx: TransactionSql, event: NewEvent): Promise
     values (tessera_next_id(${event.shard}), ${event.type}, ${event.aggregateId}, ${event.userId}, ${tx.json(event.payload as never)})
     returning id::text`;
   return row!.id;
+}
+
+/**
+ * The same write as a statement fragment, for a data-modifying CTE: one event
+ * per row of the CTE named `source`, with `payload` a jsonb expression that may
+ * use its columns. The change and its event then commit in one statement (one
+ * round trip), and the event exists exactly when the change happened.
+ */
+export function outboxInsertFrom(sql: Sql, event: Omit<NewEvent, 'payload'>, payload: PendingQuery<Row[]>, source: string): PendingQuery<Row[]> {
+  return sql`
+    insert into outbox (id, type, aggregate_id, user_id, payload)
+    select tessera_next_id(${event.shard}), ${event.type}, ${event.aggregateId}, ${event.userId}, ${payload} from ${sql(source)}`;
 }
 
 /**

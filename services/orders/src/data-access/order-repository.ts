@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import { formatId, micros, olderThan, parseTokens, scatterGather, shardOfId, type ShardedDb } from '@tessera/data';
-import { enqueueEvent } from '@tessera/outbox';
+import { outboxInsertFrom } from '@tessera/outbox';
 import type { KeyClaim, Order, OrderLine, OrderRepository, OrderStatus } from '../domain/order';
 
 interface OrderRow {
@@ -19,6 +19,7 @@ interface OrderRow {
 }
 
 const COLUMNS = 'id::text, user_id::text, status, items, priced, total_minor::text, currency, payment_method, payment_id, failure_reason, created_at, updated_at';
+const orderColumns = (sql: Sql) => sql`id::text, user_id::text, status, items, priced, total_minor::text, currency, payment_method, payment_id, failure_reason, created_at, updated_at`;
 
 const toOrder = (r: OrderRow): Order => ({
   id: r.id,
@@ -37,10 +38,6 @@ const toOrder = (r: OrderRow): Order => ({
 
 /** Orders survive a JSON round trip (idempotent replays) with their Dates intact. */
 const reviveOrder = (o: Order & { createdAt: string | Date; updatedAt: string | Date }): Order => ({ ...o, createdAt: new Date(o.createdAt), updatedAt: new Date(o.updatedAt) });
-
-function eventPayload(o: Order, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { order_id: formatId('order', o.id), status: o.status, total_minor: o.totalMinor, currency: o.currency, ...extra };
-}
 
 export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEvent: (cluster: string) => void }): OrderRepository {
   return {
@@ -145,16 +142,20 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
 
     async price(userId, id, items, totalMinor, currency, deadline) {
       const cluster = db.forUser(userId);
-      const { value, token } = await cluster.write(async (tx) => {
-        const rows = await tx.unsafe<OrderRow[]>(
-          `update orders set items = $3, total_minor = $4, currency = $5, priced = true, updated_at = now()
-           where id = $1 and user_id = $2 and not priced returning ${COLUMNS}`,
-          [id, userId, tx.json(items as never) as unknown as string, totalMinor, currency],
-        );
-        if (!rows[0]) return toOrder((await tx.unsafe<OrderRow[]>(`select ${COLUMNS} from orders where id = $1`, [id]))[0]!);
-        const order = toOrder(rows[0]);
-        await enqueueEvent(tx, { type: 'order.created', aggregateId: formatId('order', id), userId: formatId('user', userId), shard: shardOfId(userId), payload: eventPayload(order) });
-        return order;
+      const event = { type: 'order.created', aggregateId: formatId('order', id), userId: formatId('user', userId), shard: shardOfId(userId) };
+      const payload = { order_id: event.aggregateId, status: 'pending', total_minor: totalMinor, currency };
+      // One statement: price the order and enqueue `order.created` only if it was not priced yet; else the order as it is.
+      const { value, token } = await cluster.writeStatement(async (sql) => {
+        const rows = await sql<OrderRow[]>`
+          with moved as (
+            update orders set items = ${sql.json(items as never)}, total_minor = ${totalMinor}, currency = ${currency}, priced = true, updated_at = now()
+            where id = ${id} and user_id = ${userId} and not priced
+            returning ${orderColumns(sql)}
+          ), event as (${outboxInsertFrom(sql, event, sql`${sql.json(payload as never)}::jsonb`, 'moved')})
+          select * from moved
+          union all
+          select ${orderColumns(sql)} from orders where id = ${id} and not exists (select 1 from moved)`;
+        return toOrder(rows[0]!);
       }, { deadline });
       options.onEvent(cluster.name);
       return { value, token };
@@ -162,24 +163,23 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
 
     async transition(userId, id, from, to, detail, deadline) {
       const cluster = db.forUser(userId);
-      const { value, token } = await cluster.write(async (tx) => {
-        const rows = await tx.unsafe<OrderRow[]>(
-          `update orders set status = $3, payment_id = coalesce($4, payment_id), failure_reason = coalesce($5, failure_reason), updated_at = now()
-           where id = $1 and user_id = $2 and status = any($6::text[]) returning ${COLUMNS}`,
-          [id, userId, to, detail.paymentId ?? null, detail.failureReason ?? null, from],
-        );
-        if (!rows[0]) return toOrder((await tx.unsafe<OrderRow[]>(`select ${COLUMNS} from orders where id = $1`, [id]))[0]!);
-        const order = toOrder(rows[0]);
-        if (detail.event) {
-          await enqueueEvent(tx, {
-            type: detail.event,
-            aggregateId: formatId('order', id),
-            userId: formatId('user', userId),
-            shard: shardOfId(userId),
-            payload: eventPayload(order, { reason: order.failureReason, refunded: detail.refunded ?? false }),
-          });
-        }
-        return order;
+      const event = { type: detail.event, aggregateId: formatId('order', id), userId: formatId('user', userId), shard: shardOfId(userId) };
+      // The event's payload is built from the row as it is after the move (total, currency, reason).
+      const payload = (sql: Sql) =>
+        sql`jsonb_build_object('order_id', ${event.aggregateId}::text, 'status', status, 'total_minor', raw_total, 'currency', currency, 'reason', failure_reason, 'refunded', ${detail.refunded ?? false}::boolean)`;
+      // One statement: move the order (and enqueue its event) only from one of `from`; else the order as it is.
+      const { value, token } = await cluster.writeStatement(async (sql) => {
+        const rows = await sql<OrderRow[]>`
+          with moved as (
+            update orders set status = ${to}, payment_id = coalesce(${detail.paymentId ?? null}::text, payment_id),
+              failure_reason = coalesce(${detail.failureReason ?? null}::text, failure_reason), updated_at = now()
+            where id = ${id} and user_id = ${userId} and status = any(string_to_array(${from.join(',')}, ','))
+            returning ${orderColumns(sql)}, total_minor as raw_total
+          )${detail.event ? sql`, event as (${outboxInsertFrom(sql, event, payload(sql), 'moved')})` : sql``}
+          select ${orderColumns(sql)} from moved
+          union all
+          select ${orderColumns(sql)} from orders where id = ${id} and not exists (select 1 from moved)`;
+        return toOrder(rows[0]!);
       }, { deadline });
       options.onEvent(cluster.name);
       return { value, token };
