@@ -1,6 +1,6 @@
 import type { Sql, TransactionSql } from 'postgres';
-import { formatId, parseTokens, shardOfId, type ShardedDb } from '@tessera/data';
-import { enqueueEvent } from '@tessera/outbox';
+import { formatId, ID_PREFIXES, parseTokens, shardOfId, type ShardedDb } from '@tessera/data';
+import { outboxInsertFrom } from '@tessera/outbox';
 import type { LedgerEntry, Payment, PaymentRepository, PaymentStatus } from '../domain/payment';
 
 interface PaymentRow {
@@ -18,6 +18,7 @@ interface PaymentRow {
 }
 
 const COLUMNS = 'id::text, user_id::text, order_id::text, status, amount_minor::text, currency, payment_method, decline_reason, processor_reference, request_hash, created_at';
+const paymentColumns = (sql: Sql) => sql`id::text, user_id::text, order_id::text, status, amount_minor::text, currency, payment_method, decline_reason, processor_reference, request_hash, created_at`;
 
 async function withLedger(sql: Sql | TransactionSql, rows: PaymentRow[]): Promise<Payment[]> {
   if (rows.length === 0) return [];
@@ -75,30 +76,30 @@ export function paymentRepository(db: ShardedDb, onEvent: (cluster: string) => v
 
     async transition(userId, id, from, to, detail, deadline) {
       const cluster = db.forUser(userId);
-      const written = await cluster.write(async (tx) => {
-        const moved = await tx.unsafe<PaymentRow[]>(
-          `update payments set status = $3, processor_reference = case when $4 = '' then processor_reference else $4 end,
-             decline_reason = coalesce($5, decline_reason), updated_at = now()
-           where user_id = $1 and id = $2 and status = any($6::text[]) returning ${COLUMNS}`,
-          [userId, id, to, detail.reference, detail.declineReason ?? null, from],
-        );
-        if (moved[0]) {
-          const p = moved[0];
-          await tx`insert into payment_ledger (payment_id, status, amount_minor, currency, processor_reference) values (${id}, ${to}, ${p.amount_minor}, ${p.currency}, ${detail.reference})`;
-          await enqueueEvent(tx, {
-            type: `payment.${to}`,
-            aggregateId: formatId('payment', id),
-            userId: formatId('user', userId),
-            shard: shardOfId(userId),
-            payload: { payment_id: formatId('payment', id), order_id: formatId('order', p.order_id), amount_minor: Number(p.amount_minor), currency: p.currency, decline_reason: p.decline_reason },
-          });
-          return (await withLedger(tx, moved))[0]!;
-        }
-        // Someone else moved it first (a concurrent retry): report where it is now.
-        return (await withLedger(tx, await tx.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and id = $2`, [userId, id])))[0]!;
-      }, { deadline });
+      const event = { type: `payment.${to}`, aggregateId: formatId('payment', id), userId: formatId('user', userId), shard: shardOfId(userId) };
+      // The payload from the row as it is after the move; the order id gets its client-facing prefix.
+      const payload = (sql: Sql) =>
+        sql`jsonb_build_object('payment_id', ${event.aggregateId}::text, 'order_id', ${`${ID_PREFIXES.order}_`}::text || order_id::text, 'amount_minor', amount_minor, 'currency', currency, 'decline_reason', decline_reason)`;
+      // One statement: move the payment, append its ledger entry and enqueue its event, only from one of `from`.
+      const { value: rows, token } = await cluster.writeStatement(
+        (sql) => sql<PaymentRow[]>`
+          with moved as (
+            update payments set status = ${to}, processor_reference = case when ${detail.reference}::text = '' then processor_reference else ${detail.reference}::text end,
+              decline_reason = coalesce(${detail.declineReason ?? null}::text, decline_reason), updated_at = now()
+            where user_id = ${userId} and id = ${id} and status = any(string_to_array(${from.join(',')}, ','))
+            returning *
+          ), ledger as (
+            insert into payment_ledger (payment_id, status, amount_minor, currency, processor_reference)
+            select id, ${to}, amount_minor, currency, ${detail.reference} from moved
+          ), event as (${outboxInsertFrom(sql, event, payload(sql), 'moved')})
+          select ${paymentColumns(sql)} from moved
+          union all
+          -- Someone else moved it first (a concurrent retry): report where it is now.
+          select ${paymentColumns(sql)} from payments where user_id = ${userId} and id = ${id} and not exists (select 1 from moved)`,
+        { deadline },
+      );
       onEvent(cluster.name);
-      return written;
+      return { value: (await cluster.read((sql) => withLedger(sql, rows), { consistency: 'primary', deadline }))[0]!, token };
     },
   };
 }
