@@ -20,14 +20,17 @@ interface PaymentRow {
 const COLUMNS = 'id::text, user_id::text, order_id::text, status, amount_minor::text, currency, payment_method, decline_reason, processor_reference, request_hash, created_at';
 const paymentColumns = (sql: Sql) => sql`id::text, user_id::text, order_id::text, status, amount_minor::text, currency, payment_method, decline_reason, processor_reference, request_hash, created_at`;
 
-async function withLedger(sql: Sql | TransactionSql, rows: PaymentRow[]): Promise<Payment[]> {
+async function withLedger(sql: Sql | TransactionSql | null, rows: PaymentRow[], known?: LedgerEntry[]): Promise<Payment[]> {
   if (rows.length === 0) return [];
-  const entries = await sql<{ payment_id: string; status: PaymentStatus; amount_minor: string; currency: string; processor_reference: string; created_at: Date }[]>`
-    select payment_id::text, status, amount_minor::text, currency, processor_reference, created_at from payment_ledger
-    where payment_id = any(${sql.array(rows.map((r) => r.id))}::bigint[]) order by id`;
   const byPayment = new Map<string, LedgerEntry[]>();
-  for (const e of entries) {
-    byPayment.set(e.payment_id, [...(byPayment.get(e.payment_id) ?? []), { status: e.status, amountMinor: Number(e.amount_minor), currency: e.currency, processorReference: e.processor_reference, createdAt: e.created_at }]);
+  if (known) byPayment.set(rows[0]!.id, known);
+  else {
+    const entries = await sql!<{ payment_id: string; status: PaymentStatus; amount_minor: string; currency: string; processor_reference: string; created_at: Date }[]>`
+      select payment_id::text, status, amount_minor::text, currency, processor_reference, created_at from payment_ledger
+      where payment_id = any(${sql!.array(rows.map((r) => r.id))}::bigint[]) order by id`;
+    for (const e of entries) {
+      byPayment.set(e.payment_id, [...(byPayment.get(e.payment_id) ?? []), { status: e.status, amountMinor: Number(e.amount_minor), currency: e.currency, processorReference: e.processor_reference, createdAt: e.created_at }]);
+    }
   }
   return rows.map((r) => ({
     id: r.id,
@@ -58,20 +61,30 @@ export function paymentRepository(db: ShardedDb, onEvent: (cluster: string) => v
     },
 
     async createPending(input, deadline) {
-      return db.forUser(input.userId).write(async (tx) => {
-        const inserted = await tx.unsafe<PaymentRow[]>(
-          `insert into payments (id, user_id, order_id, idempotency_key, request_hash, status, amount_minor, currency, payment_method)
-           values (tessera_next_id($1), $2, $3, $4, $5, 'pending', $6, $7, $8)
-           on conflict (user_id, idempotency_key) do nothing returning ${COLUMNS}`,
-          [shardOfId(input.userId), input.userId, input.orderId, input.key, input.requestHash, input.amountMinor, input.currency, input.paymentMethod],
-        );
-        if (inserted[0]) {
-          await tx`insert into payment_ledger (payment_id, status, amount_minor, currency) values (${inserted[0].id}, 'pending', ${input.amountMinor}, ${input.currency})`;
-          return (await withLedger(tx, inserted))[0]!;
-        }
-        return (await withLedger(tx, await tx.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and idempotency_key = $2`, [input.userId, input.key])))[0]!;
-        // No token: authorization goes on to a transition, which returns one.
-      }, { deadline, token: false });
+      const cluster = db.forUser(input.userId);
+      // One statement: the new payment and its first ledger entry, or the payment that already holds the key.
+      // No token: authorization goes on to a transition, which returns one.
+      const { value: rows } = await cluster.writeStatement(
+        (sql) => sql<(PaymentRow & { fresh: boolean })[]>`
+          with inserted as (
+            insert into payments (id, user_id, order_id, idempotency_key, request_hash, status, amount_minor, currency, payment_method)
+            values (tessera_next_id(${shardOfId(input.userId)}), ${input.userId}, ${input.orderId}, ${input.key}, ${input.requestHash}, 'pending', ${input.amountMinor}, ${input.currency}, ${input.paymentMethod})
+            on conflict (user_id, idempotency_key) do nothing
+            returning *
+          ), ledger as (
+            insert into payment_ledger (payment_id, status, amount_minor, currency) select id, 'pending', amount_minor, currency from inserted
+          )
+          select ${paymentColumns(sql)}, true as fresh from inserted
+          union all
+          select ${paymentColumns(sql)}, false as fresh from payments where user_id = ${input.userId} and idempotency_key = ${input.key} and not exists (select 1 from inserted)`,
+        { deadline, token: false },
+      );
+      const row = rows[0]!;
+      // A new payment's ledger is the entry just written; an existing one's is read back.
+      const [payment] = row.fresh
+        ? await withLedger(null, [row], [{ status: 'pending', amountMinor: input.amountMinor, currency: input.currency, processorReference: '', createdAt: row.created_at }])
+        : await cluster.read((sql) => withLedger(sql, [row]), { consistency: 'primary', deadline });
+      return { value: payment!, token: '' };
     },
 
     async transition(userId, id, from, to, detail, deadline) {
