@@ -134,16 +134,21 @@ export class OutboxRelay {
   private async round(): Promise<boolean> {
     const sql = this.leaderConnection!;
     const batchSize = this.o.batchSize ?? 100;
-    const rows = await sql<Row[]>`
-      select id::text, type, aggregate_id, user_id, payload, created_at, attempts from (
-        select distinct on (aggregate_id) * from outbox where delivered_at is null order by aggregate_id, id
-      ) head
-      where next_attempt_at <= now()
-      order by id limit ${batchSize}`;
-    const [stats] = await sql<{ backlog: number; age: number | null }[]>`
-      select count(*)::int as backlog, extract(epoch from now() - min(created_at))::float8 as age from outbox where delivered_at is null`;
-    this.metrics.backlog.set(this.labels, stats?.backlog ?? 0);
-    this.metrics.age.set(this.labels, stats?.age ?? 0);
+    // The due heads and the backlog in one round trip: a stats row always comes back, with the events (if any) beside it.
+    const result = await sql<(Row & { backlog: number; age: number | null })[]>`
+      with pending as (select * from outbox where delivered_at is null),
+      stats as (select count(*)::int as backlog, extract(epoch from now() - min(created_at))::float8 as age from pending)
+      select h.*, s.backlog, s.age from stats s
+      left join lateral (
+        select id::text, type, aggregate_id, user_id, payload, created_at, attempts from (
+          select distinct on (aggregate_id) * from pending order by aggregate_id, id
+        ) head
+        where next_attempt_at <= now()
+        order by id limit ${batchSize}
+      ) h on true`;
+    this.metrics.backlog.set(this.labels, result[0]?.backlog ?? 0);
+    this.metrics.age.set(this.labels, result[0]?.age ?? 0);
+    const rows = result.filter((r) => r.id !== null);
     if (rows.length === 0) return false;
     const events = rows.map((r) => ({ id: `${this.o.producer}:${r.id}`, type: r.type, aggregateId: r.aggregate_id, userId: r.user_id, payload: r.payload, occurredAt: r.created_at }));
     try {

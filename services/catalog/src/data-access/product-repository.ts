@@ -140,19 +140,23 @@ export function productRepository(db: ClusterDb, cache: Cache<Product>, changed:
         const products: Product[] = [];
         // Lock rows in one global order (by id) so concurrent multi-line reservations cannot deadlock.
         for (const line of [...lines].sort((a, b) => (BigInt(a.productId) < BigInt(b.productId) ? -1 : 1))) {
+          // Take the stock and record the line at its current price, in one statement.
           const rows = await tx<ProductRow[]>`
-            update products set stock = stock - ${line.quantity}, updated_at = now()
-            where id = ${line.productId} and deleted_at is null and stock >= ${line.quantity}
-            returning id::text, name, description, price_minor::text, currency, stock, created_at, updated_at`;
+            with taken as (
+              update products set stock = stock - ${line.quantity}, updated_at = now()
+              where id = ${line.productId} and deleted_at is null and stock >= ${line.quantity}
+              returning id, name, description, price_minor, currency, stock, created_at, updated_at
+            ), recorded as (
+              insert into reservation_lines (order_id, product_id, quantity, unit_price_minor, currency)
+              select ${orderId}, id, ${line.quantity}, price_minor, currency from taken
+            )
+            select id::text, name, description, price_minor::text, currency, stock, created_at, updated_at from taken`;
           if (rows.length === 0) {
             const exists = await tx`select 1 from products where id = ${line.productId} and deleted_at is null`;
             // Throwing rolls back the claim and every line reserved so far.
             throw new ReserveRejected(exists.length === 0 ? { kind: 'unknown_product', productId: line.productId } : { kind: 'insufficient_stock', productId: line.productId });
           }
-          const product = toProduct(rows[0]!);
-          await tx`insert into reservation_lines (order_id, product_id, quantity, unit_price_minor, currency)
-                   values (${orderId}, ${line.productId}, ${line.quantity}, ${product.priceMinor}, ${product.currency})`;
-          products.push(product);
+          products.push(toProduct(rows[0]!));
         }
         return { kind: 'reserved', products, touched: products.map((p) => p.id) };
       }, { deadline, token: false }).catch((error: unknown) => {
