@@ -33,7 +33,7 @@ export function inboxRepository(db: ShardedDb, onDeliveriesQueued: (cluster: str
       // the webhook deliveries only if the claim is new. One round trip instead of six; no token,
       // since nobody reads this write back by one.
       const { value: fresh } = await cluster.writeStatement(async (sql) => {
-        const [row] = await sql<{ fresh: boolean }[]>`
+        const [row] = await sql<{ fresh: boolean; n: number; q: number }[]>`
           with claimed as (
             insert into processed_events (event_id) values (${event.id}) on conflict (event_id) do nothing returning event_id
           ), notified as (
@@ -50,11 +50,12 @@ export function inboxRepository(db: ShardedDb, onDeliveriesQueued: (cluster: str
             on conflict (webhook_id, event_id) do nothing
             returning id
           )
-          select exists (select 1 from claimed) as fresh, (select count(*) from notified) as n, (select count(*) from queued) as q`;
-        return row!.fresh;
+          select exists (select 1 from claimed) as fresh, (select count(*)::int from notified) as n, (select count(*)::int from queued) as q`;
+        return row!;
       }, { deadline, token: false });
-      if (fresh) onDeliveriesQueued(cluster.name);
-      return fresh;
+      // Wake the dispatcher only when there is something to deliver.
+      if (fresh.q > 0) onDeliveriesQueued(cluster.name);
+      return fresh.fresh;
     },
 
     async list(userId, page, { unreadOnly }, deadline) {
