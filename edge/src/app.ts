@@ -65,8 +65,8 @@ export async function createApp(deps: EdgeDeps): Promise<{ app: FastifyInstance;
     keepAliveTimeout: 65_000,
     // Request ids are the edge's own (validated, or new), not Fastify's.
     genReqId: () => '',
-    // Longer paths than any real id are not worth routing.
-    maxParamLength: 200,
+    // Longer path parameters than any real id are not worth routing.
+    routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
   });
   const mounted = recordMountedRoutes(app);
