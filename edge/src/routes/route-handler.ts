@@ -5,9 +5,9 @@ import type { Loaders } from '../batching/loaders';
 import type { Clients } from '../clients';
 import { problem } from '../errors/problem';
 import type { ConsistencyMemory } from '../http/consistency-memory';
-import type { PublicCache } from '../http/public-cache';
+import type { CachedAnswer, PublicCache } from '../http/public-cache';
 import { sendJson, weakEtag } from '../http/send-json';
-import type { Route } from './route';
+import type { Route, RouteResult } from './route';
 import { parse } from './validation';
 import type { Version } from './version';
 import { versionFormat } from './version-format';
@@ -55,58 +55,78 @@ export function routeHandler(r: Route, version: Version, deps: RouteHandlerDeps)
     const body = parse(r.body, request.body ?? {}, '');
     const key = r.idempotent ? idempotencyKey(request) : undefined;
 
-    // Read-your-writes: tokens the client sent, plus the ones remembered for this principal.
+    // Read-your-writes: the tokens the client sent, plus the ones remembered for this principal (see below).
     const sent = (header(request, 'x-consistency-token') ?? '').split(',').map((t) => t.trim()).filter(Boolean).slice(0, 8);
-    const remembered = principal && request.method === 'GET' ? await deps.memory.recall(principal.key) : [];
-    const tokens = [...sent, ...remembered];
     let written: string | undefined;
     const budgetEnd = ctx.started + deps.budgetMs;
-    const call = (): CallOptions => ({
-      deadlineMs: Math.max(1, budgetEnd - Date.now()),
-      metadata: {
-        [MetadataKeys.requestId]: ctx.requestId,
-        [MetadataKeys.traceparent]: ctx.traceparent,
-        ...(tokens.length ? { [MetadataKeys.consistencyToken]: tokens.join(',') } : {}),
-      },
-      onTrailers: (trailers) => {
-        const token = trailers.get(MetadataKeys.consistencyToken)[0];
-        if (token) written = String(token);
-      },
-    });
 
-    const handle = () =>
-      r.handle({
-        version,
-        params,
-        query,
-        body,
-        principal,
-        clients: deps.clients,
-        load: deps.loaders,
-        fmt,
-        call,
-        idempotencyKey: key,
-        userId() {
-          if (!principal || principal.kind === 'client') throw problem(403, 'this route needs a user');
-          return principal.userId;
+    /** One attempt at the route with these tokens; nothing is sent yet. */
+    const attempt = async (tokens: string[]): Promise<{ cached: CachedAnswer } | { result: RouteResult }> => {
+      const call = (): CallOptions => ({
+        deadlineMs: Math.max(1, budgetEnd - Date.now()),
+        metadata: {
+          [MetadataKeys.requestId]: ctx.requestId,
+          [MetadataKeys.traceparent]: ctx.traceparent,
+          ...(tokens.length ? { [MetadataKeys.consistencyToken]: tokens.join(',') } : {}),
+        },
+        onTrailers: (trailers) => {
+          const token = trailers.get(MetadataKeys.consistencyToken)[0];
+          if (token) written = String(token);
         },
       });
+      const handle = () =>
+        r.handle({
+          version,
+          params,
+          query,
+          body,
+          principal,
+          clients: deps.clients,
+          load: deps.loaders,
+          fmt,
+          call,
+          idempotencyKey: key,
+          userId() {
+            if (!principal || principal.kind === 'client') throw problem(403, 'this route needs a user');
+            return principal.userId;
+          },
+        });
+      // A caller that carries write tokens reads through, so it sees its own writes.
+      if (r.publicCache && deps.cache && tokens.length === 0) {
+        const cached = await deps.cache.get(`${version}:${request.url}`, r.publicCache.tag(params, fmt), async () => {
+          const payload = JSON.stringify((await handle()).body);
+          return { payload, etag: weakEtag(payload) };
+        });
+        return { cached: cached! };
+      }
+      return { result: await handle() };
+    };
 
-    // A caller that carries write tokens reads through, so it sees its own writes.
-    if (r.publicCache && deps.cache && tokens.length === 0) {
-      const answer = await deps.cache.get(`${version}:${request.url}`, r.publicCache.tag(params, fmt), async () => {
-        const result = await handle();
-    if (r.invalidatesPublic) deps.cache?.invalidate([r.invalidatesPublic.tag(params, fmt)]);
-        const payload = JSON.stringify(result.body);
-        return { payload, etag: weakEtag(payload) };
-      });
-      sendJson(request, reply, 200, answer!.payload, answer!.etag);
-      return;
+    let outcome: { cached: CachedAnswer } | { result: RouteResult };
+    if (principal && request.method === 'GET') {
+      // The remembered tokens live in Redis (shared by every edge). Reads do not wait for them: the
+      // read starts with the tokens the client sent while they are fetched, and only when some turn
+      // up is it done again with them. Same guarantee, and the common case (no recent write) loses
+      // the Redis round trip from its latency.
+      const recalled = deps.memory.recall(principal.key);
+      const first = await attempt(sent).then(
+        (value) => ({ ok: true as const, value }),
+        (error: unknown) => ({ ok: false as const, error }),
+      );
+      const remembered = await recalled;
+      if (remembered.length > 0) outcome = await attempt([...sent, ...remembered]);
+      else if (first.ok) outcome = first.value;
+      else throw first.error;
+    } else {
+      outcome = await attempt(sent);
     }
 
-    const result = await handle();
+    if ('cached' in outcome) {
+      sendJson(request, reply, 200, outcome.cached.payload, outcome.cached.etag);
+      return;
+    }
+    const result = outcome.result;
     if (r.invalidatesPublic) deps.cache?.invalidate([r.invalidatesPublic.tag(params, fmt)]);
-
     if (written) {
       reply.header('x-consistency-token', written);
       if (principal) await deps.memory.remember(principal.key, written);
