@@ -48,12 +48,6 @@ export const edgeConfigShape = {
   /** Sunset date announced for /api/v1 (HTTP date). */
   V1_SUNSET: z.string().default('Wed, 30 Jun 2027 00:00:00 GMT'),
   DRAIN_DELAY_MS: env.milliseconds(5_000),
-  /**
-   * Edge processes sharing the port on one machine (node:cluster). 1 in
-   * Kubernetes, where pods scale; more locally, where one edge process is
-   * the bottleneck of a multi-core machine.
-   */
-  EDGE_PROCESSES: z.coerce.number().int().min(1).max(64).default(1),
   /** Where SIGUSR2 writes on-demand CPU profiles (first signal starts, second writes); unset: off. */
   CPU_PROFILE_DIR: z.string().optional(),
   SHUTDOWN_TIMEOUT_MS: env.milliseconds(25_000),

@@ -9,7 +9,6 @@ import { Authenticator } from './auth/authenticator';
 import { createClients } from './clients';
 import { PublicCache } from './http/public-cache';
 import { loadEdgeConfig, type EdgeConfig } from './config';
-import { runProcessPool } from './process-pool';
 
 export interface RunningEdge extends Omit<RunningService, 'grpcPort'> {
   port: number;
@@ -80,14 +79,4 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
   };
 }
 
-if (require.main === module) {
-  // A bad variable is reported by runMain (in the one process that then runs); the pool size needs a valid config.
-  const processes = (() => {
-    try {
-      return loadEdgeConfig().EDGE_PROCESSES;
-    } catch {
-      return 1;
-    }
-  })();
-  runProcessPool(processes, () => runMain('edge', loadEdgeConfig, startEdge));
-}
+if (require.main === module) runMain('edge', loadEdgeConfig, startEdge);

@@ -6,7 +6,6 @@
  * and the REST edge. Ctrl-C stops everything.
  */
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { migrateClusters, ShardMap } from '@tessera/data';
 import { freePort, peerEnv, SERVICE_NAMES, startWaves, usesRedis, type ServiceName } from '@tessera/local-infra';
@@ -123,8 +122,6 @@ async function main(): Promise<void> {
           LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
           DRAIN_DELAY_MS: '0',
           REDIS_URL: redisUrl,
-          // The edge's event loop is what one core limits; the services are not. Two edge processes share the port.
-          EDGE_PROCESSES: process.env.TESSERA_EDGE_PROCESSES ?? String(Math.min(2, availableParallelism())),
           ...profiles,
           ...peerEnv('edge', address),
           // Local runs sign up a user per load-test connection (`npm run load`); the seed's 20/min would stop that.
