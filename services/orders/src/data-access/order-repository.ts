@@ -18,7 +18,7 @@ interface OrderRow {
   updated_at: Date;
 }
 
-const COLUMNS = 'id::text, user_id::text, status, items, priced, total_minor::text, currency, payment_method, payment_id, failure_reason, created_at, updated_at';
+/** The columns of an OrderRow, as a fragment every query of this file selects. */
 const orderColumns = (sql: Sql) => sql`id::text, user_id::text, status, items, priced, total_minor::text, currency, payment_method, payment_id, failure_reason, created_at, updated_at`;
 
 const toOrder = (r: OrderRow): Order => ({
@@ -82,7 +82,7 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
 
     async find(userId, id, { tokens, deadline, primary }) {
       if (shardOfId(id) !== shardOfId(userId)) return undefined;
-      const rows = await db.forUser(userId).read((sql) => sql.unsafe<OrderRow[]>(`select ${COLUMNS} from orders where id = $1 and user_id = $2`, [id, userId]), {
+      const rows = await db.forUser(userId).read((sql) => sql<OrderRow[]>`select ${orderColumns(sql)} from orders where id = ${id} and user_id = ${userId}`, {
         tokens: parseTokens(tokens),
         deadline,
         ...(primary ? { consistency: 'primary' as const } : {}),
@@ -101,7 +101,7 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
       const found = await Promise.all(
         [...byCluster].map(([name, group]) =>
           db.cluster(name).read((sql) => sql<OrderRow[]>`
-            select id::text, user_id::text, status, items, priced, total_minor::text, currency, payment_method, payment_id, failure_reason, created_at, updated_at
+            select ${orderColumns(sql)}
             from orders where id = any(string_to_array(${group.map((r) => r.id).join(',')}, ',')::bigint[])`, { tokens: parseTokens(tokens), deadline }),
         ),
       );
@@ -113,7 +113,7 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
       const result = await scatterGather(
         [db.forUser(userId)],
         (sql, after, limit) => sql<(OrderRow & { micros: string })[]>`
-          select id::text, user_id::text, status, items, priced, total_minor::text, currency, payment_method, payment_id, failure_reason, created_at, updated_at, ${micros(sql)} as micros
+          select ${orderColumns(sql)}, ${micros(sql)} as micros
           from orders where user_id = ${userId} and ${olderThan(sql, after)}
           order by created_at desc, id desc limit ${limit}`,
         (row) => ({ createdAtMicros: BigInt(row.micros), id: BigInt(row.id) }),
@@ -129,11 +129,11 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
           with inserted as (
             insert into orders (id, user_id, status, items, payment_method) values (${id}, ${userId}, 'pending', ${sql.json(items as never)}, ${paymentMethod})
             on conflict (id) do nothing
-            returning id::text, user_id::text, status, items, priced, total_minor::text, currency, payment_method, payment_id, failure_reason, created_at, updated_at
+            returning ${orderColumns(sql)}
           )
           select * from inserted
           union all
-          select id::text, user_id::text, status, items, priced, total_minor::text, currency, payment_method, payment_id, failure_reason, created_at, updated_at
+          select ${orderColumns(sql)}
           from orders where id = ${id} and not exists (select 1 from inserted)`;
         return toOrder(rows[0]!);
       }, { deadline, token: false });

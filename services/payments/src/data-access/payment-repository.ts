@@ -17,35 +17,35 @@ interface PaymentRow {
   created_at: Date;
 }
 
-const COLUMNS = 'id::text, user_id::text, order_id::text, status, amount_minor::text, currency, payment_method, decline_reason, processor_reference, request_hash, created_at';
+/** The columns of a PaymentRow, as a fragment every query of this file selects. */
 const paymentColumns = (sql: Sql) => sql`id::text, user_id::text, order_id::text, status, amount_minor::text, currency, payment_method, decline_reason, processor_reference, request_hash, created_at`;
 
-async function withLedger(sql: Sql | TransactionSql | null, rows: PaymentRow[], known?: LedgerEntry[]): Promise<Payment[]> {
+const toPayment = (r: PaymentRow, ledger: LedgerEntry[]): Payment => ({
+  id: r.id,
+  userId: r.user_id,
+  orderId: r.order_id,
+  status: r.status,
+  amountMinor: Number(r.amount_minor),
+  currency: r.currency,
+  paymentMethod: r.payment_method,
+  declineReason: r.decline_reason,
+  processorReference: r.processor_reference,
+  requestHash: r.request_hash,
+  ledger,
+  createdAt: r.created_at,
+});
+
+/** The payments with their ledgers, read in one query. */
+async function withLedger(sql: Sql | TransactionSql, rows: PaymentRow[]): Promise<Payment[]> {
   if (rows.length === 0) return [];
+  const entries = await sql<{ payment_id: string; status: PaymentStatus; amount_minor: string; currency: string; processor_reference: string; created_at: Date }[]>`
+    select payment_id::text, status, amount_minor::text, currency, processor_reference, created_at from payment_ledger
+    where payment_id = any(${sql.array(rows.map((r) => r.id))}::bigint[]) order by id`;
   const byPayment = new Map<string, LedgerEntry[]>();
-  if (known) byPayment.set(rows[0]!.id, known);
-  else {
-    const entries = await sql!<{ payment_id: string; status: PaymentStatus; amount_minor: string; currency: string; processor_reference: string; created_at: Date }[]>`
-      select payment_id::text, status, amount_minor::text, currency, processor_reference, created_at from payment_ledger
-      where payment_id = any(${sql!.array(rows.map((r) => r.id))}::bigint[]) order by id`;
-    for (const e of entries) {
-      byPayment.set(e.payment_id, [...(byPayment.get(e.payment_id) ?? []), { status: e.status, amountMinor: Number(e.amount_minor), currency: e.currency, processorReference: e.processor_reference, createdAt: e.created_at }]);
-    }
+  for (const e of entries) {
+    byPayment.set(e.payment_id, [...(byPayment.get(e.payment_id) ?? []), { status: e.status, amountMinor: Number(e.amount_minor), currency: e.currency, processorReference: e.processor_reference, createdAt: e.created_at }]);
   }
-  return rows.map((r) => ({
-    id: r.id,
-    userId: r.user_id,
-    orderId: r.order_id,
-    status: r.status,
-    amountMinor: Number(r.amount_minor),
-    currency: r.currency,
-    paymentMethod: r.payment_method,
-    declineReason: r.decline_reason,
-    processorReference: r.processor_reference,
-    requestHash: r.request_hash,
-    ledger: byPayment.get(r.id) ?? [],
-    createdAt: r.created_at,
-  }));
+  return rows.map((r) => toPayment(r, byPayment.get(r.id) ?? []));
 }
 
 /** Payments and their ledger on the payer's shard; every transition writes its outbox event in the same transaction. */
@@ -53,11 +53,11 @@ export function paymentRepository(db: ShardedDb, onEvent: (cluster: string) => v
   return {
     async findById(userId, id, deadline) {
       if (shardOfId(id) !== shardOfId(userId)) return undefined;
-      return db.forUser(userId).read(async (sql) => (await withLedger(sql, await sql.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and id = $2`, [userId, id])))[0], { deadline, consistency: 'primary' });
+      return db.forUser(userId).read(async (sql) => (await withLedger(sql, await sql<PaymentRow[]>`select ${paymentColumns(sql)} from payments where user_id = ${userId} and id = ${id}`))[0], { deadline, consistency: 'primary' });
     },
 
     async listForOrder(userId, orderId, { tokens, deadline }) {
-      return db.forUser(userId).read(async (sql) => withLedger(sql, await sql.unsafe<PaymentRow[]>(`select ${COLUMNS} from payments where user_id = $1 and order_id = $2 order by created_at, id`, [userId, orderId])), { deadline, tokens: parseTokens(tokens) });
+      return db.forUser(userId).read(async (sql) => withLedger(sql, await sql<PaymentRow[]>`select ${paymentColumns(sql)} from payments where user_id = ${userId} and order_id = ${orderId} order by created_at, id`), { deadline, tokens: parseTokens(tokens) });
     },
 
     async createPending(input, deadline) {
@@ -81,10 +81,10 @@ export function paymentRepository(db: ShardedDb, onEvent: (cluster: string) => v
       );
       const row = rows[0]!;
       // A new payment's ledger is the entry just written; an existing one's is read back.
-      const [payment] = row.fresh
-        ? await withLedger(null, [row], [{ status: 'pending', amountMinor: input.amountMinor, currency: input.currency, processorReference: '', createdAt: row.created_at }])
-        : await cluster.read((sql) => withLedger(sql, [row]), { consistency: 'primary', deadline });
-      return { value: payment!, token: '' };
+      const payment = row.fresh
+        ? toPayment(row, [{ status: 'pending', amountMinor: input.amountMinor, currency: input.currency, processorReference: '', createdAt: row.created_at }])
+        : (await cluster.read((sql) => withLedger(sql, [row]), { consistency: 'primary', deadline }))[0]!;
+      return { value: payment, token: '' };
     },
 
     async transition(userId, id, from, to, detail, deadline) {
