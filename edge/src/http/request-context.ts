@@ -18,10 +18,6 @@ declare module 'fastify' {
   }
 }
 
-export function requestContext(request: FastifyRequest): RequestContext {
-  return request.ctx;
-}
-
 /**
  * First hook: request id, trace and timing, so every later answer (problems
  * included) carries them, and every request is measured by its route pattern

@@ -3,4 +3,4 @@ export { RedisStore, redisConnection, type RedisStoreOptions } from './redis-sto
 export { MemoryStore } from './memory-store';
 export type { CacheStore } from './store';
 export { createStore, openStore } from './create-store';
-export { changeChannel, changePublisher, subscribeChanges, type ChangePublisher, type ChangeSubscription } from './change-feed';
+export { changePublisher, subscribeChanges, type ChangePublisher, type ChangeSubscription } from './change-feed';

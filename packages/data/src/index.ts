@@ -4,7 +4,7 @@ export { ClusterDb, DEFAULT_POOL_OPTIONS, type PoolOptions, type ReadOptions, ty
 export { ShardMap, shardMapSchema, clusterSchema, type ShardMapConfig, type ClusterConfig } from './shard-map';
 export { composeId, decomposeId, shardOfId, formatId, parseId, ID_PREFIXES, ID_EPOCH_MS, MAX_LOGICAL_SHARDS, type IdKind, type IdParts } from './ids';
 export { formatToken, parseToken, parseTokens, mergeTokens, parseLsn, formatLsn, type ConsistencyToken, type Written, type ReadConsistency } from './consistency';
-export { pageRequest, pageSize, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MAX_OFFSET, type PageRequest } from './paging';
+export { pageRequest, pageSize, MAX_PAGE_SIZE, MAX_OFFSET, type PageRequest } from './paging';
 export { scatterGather, olderThan, micros, encodeCursor, decodeCursor, type ListCursor, type Page } from './scatter-gather';
 export { isConnectionError, toAppError, withTimeout } from './db-errors';
 export { dataConfigShape, loadDataConfig, type DataConfig } from './data-config';

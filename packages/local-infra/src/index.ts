@@ -2,4 +2,4 @@ export { startPostgresCluster, type PostgresCluster, type PostgresNode, type Pos
 export { startRedis, startRedisCluster, type RedisNode, type RedisCluster } from './redis';
 export { freePort } from './free-port';
 export { waitFor } from './processes';
-export { loadTopology, peerEnv, usesRedis, startWaves, SERVICE_NAMES, TOPOLOGY_FILE, type ServiceName, type Caller, type Topology } from './topology';
+export { peerEnv, usesRedis, startWaves, SERVICE_NAMES, type ServiceName, type Caller } from './topology';

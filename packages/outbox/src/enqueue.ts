@@ -32,12 +32,3 @@ export function outboxInsertFrom(sql: Sql, event: Omit<NewEvent, 'payload'>, pay
     insert into outbox (id, type, aggregate_id, user_id, payload)
     select tessera_next_id(${event.shard}), ${event.type}, ${event.aggregateId}, ${event.userId}, ${payload} from ${sql(source)}`;
 }
-
-/**
- * Consumer-side dedup, in the consumer's own transaction: true the first time
- * an event id is seen, false for a redelivery (whose effects then must be skipped).
- */
-export async function claimEvent(tx: TransactionSql, eventId: string): Promise<boolean> {
-  const result = await tx`insert into processed_events (event_id) values (${eventId}) on conflict (event_id) do nothing`;
-  return result.count === 1;
-}
