@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { freePort } from '@tessera/local-infra';
 import { hasWrk, runLoad, type LoadResult, type LoadSpec } from './load';
 import { cpuByLabel, peakRssMb, processTree } from './processes';
 import { summarizeProfiles } from './profile-summary';
@@ -119,7 +120,6 @@ export async function httpBench(argv: string[] = []): Promise<void> {
   execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'ignore' });
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-data-'));
-  mkdirSync(dataDir, { recursive: true });
   const quota = '1000000000';
   console.log('starting the platform (npm start --bundles)…');
   const runner = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/runner/cli.ts'), '--bundles', '--fresh', '--data-dir', dataDir, '--port', '0'], {
@@ -138,7 +138,6 @@ export async function httpBench(argv: string[] = []): Promise<void> {
 
     console.log('seeding 1,000 products and 1,000 orders…');
     const data: BenchData = await seedBenchData(status.edge, status.admin, { products: 1_000, orders: 1_000 });
-    const { freePort } = await import('@tessera/local-infra');
     const ports = { limit: await freePort(), naiveService: await freePort(), naiveEdge: await freePort() };
     children.push(...(await startBaselines(status, ports)));
     const pids = () => [...processTree(runner.pid!), ...children.flatMap((c) => processTree(c.pid!))];

@@ -37,11 +37,14 @@ export function createRateLimits(deps: { config: EdgeConfig; logger: Logger; reg
 
   const enforce = (name: string, limiter: SharedRateLimiter, detail: string) => async (key: string, limit: number, reply: FastifyReply) => {
     const decision = await limiter.take(key, limit);
-    reply.headers(rateLimitHeaders(name, windowMs, decision));
-    if (!decision.allowed) {
-      rejected.inc({ limit: name });
-      throw problem(429, detail, [], rateLimitHeaders(name, windowMs, decision));
+    const headers = rateLimitHeaders(name, windowMs, decision);
+    if (decision.allowed) {
+      reply.headers(headers);
+      return;
     }
+    rejected.inc({ limit: name });
+    // The problem carries them: the error handler sets a problem's headers.
+    throw problem(429, detail, [], headers);
   };
   const quota = enforce('quota', limiter('quota'), 'rate limit exceeded; see the RateLimit and Retry-After headers');
   const auth = enforce('auth', limiter('auth'), 'too many attempts; see the Retry-After header');

@@ -10,17 +10,22 @@ import type { Logger } from '@tessera/logging';
  * directory is configured, so production pays nothing.
  */
 export function profileOnSignal(dir: string, name: string, logger: Logger): void {
-  const session = new Session();
-  session.connect();
+  let session: Session | undefined;
   let running = false;
   process.on('SIGUSR2', () => {
+    // The inspector session opens on first use: a process never profiled never has one.
+    if (!session) {
+      session = new Session();
+      session.connect();
+    }
+    const s = session;
     if (!running) {
-      session.post('Profiler.enable', () => session.post('Profiler.start', () => logger.info('CPU profile started (SIGUSR2 again to write it)')));
+      s.post('Profiler.enable', () => s.post('Profiler.start', () => logger.info('CPU profile started (SIGUSR2 again to write it)')));
       running = true;
       return;
     }
     running = false;
-    session.post('Profiler.stop', (error, result) => {
+    s.post('Profiler.stop', (error, result) => {
       if (error) return logger.warn({ err: error }, 'CPU profile failed');
       mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `${name}-${Date.now()}.cpuprofile`);
