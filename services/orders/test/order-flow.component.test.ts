@@ -142,6 +142,8 @@ describe('the order saga over real services (catalog, orders, payments, notifica
     expect(await consumer.consumeEvents({ events: [event] })).toEqual({ processed: 1 });
     expect(await consumer.consumeEvents({ events: [event, event] })).toEqual({ processed: 0 });
     consumer.close();
+    // The inbox is read from the replica and the consumer hands back no consistency token: wait for replay, then count.
+    await platform.replicated('notifications');
     expect(await inboxOf(user)).toHaveLength(1);
   });
 
