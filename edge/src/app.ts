@@ -89,7 +89,7 @@ export async function createApp(deps: EdgeDeps): Promise<{ app: FastifyInstance;
           });
         }
         api.get('/openapi.json', async () => documents[version]);
-        const guard = [authenticate(deps.authenticator), limits.quota];
+        const guard = [authenticate(deps.authenticator, limits.failures), limits.quota];
         for (const r of routes[version]) {
           api.route({ method: r.method.toUpperCase() as 'GET', url: r.path, preHandler: r.authLimited ? [...guard, limits.auth] : guard, handler: routeHandler(r, version, handlerDeps) });
         }

@@ -17,6 +17,16 @@ export const edgeConfigShape = {
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(5).default(100),
   JWT_ISSUER: z.string().url().default('https://tessera.local'),
   JWT_AUDIENCE: z.string().min(1).default('tessera-api'),
+  /** The users service's ACCESS_TOKEN_TTL_S: no token with a longer lifetime (or older than this) is accepted, whatever its exp says. */
+  JWT_MAX_AGE_S: z.coerce.number().int().min(60).max(3_600).default(900),
+  /** How often the JWKS is fetched again: a key removed from it stops verifying within this bound. */
+  JWKS_REFRESH_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /**
+   * How long a subject's revocations (logouts, deletions) are trusted before
+   * Redis is asked again; with change notices, they apply at once. The bound
+   * within which an ended session's access tokens stop working at this edge.
+   */
+  REVOCATION_CHECK_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /**
    * Which proxies' X-Forwarded-For to believe (Express `trust proxy`): "false"
    * (no proxy; the socket address is the client), a hop count, or address
@@ -28,6 +38,8 @@ export const edgeConfigShape = {
   RATE_LIMIT_USER: z.coerce.number().int().min(1).default(1_000),
   RATE_LIMIT_API_KEY: z.coerce.number().int().min(1).default(600),
   RATE_LIMIT_AUTH: z.coerce.number().int().min(1).default(20),
+  /** Failed authentications (bad tokens or keys) per client address and window; past it, requests with credentials get 429 before any lookup. */
+  RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).default(60_000),
   /** Redis key prefix of the counters (edges that must share quotas share it). */
   RATE_LIMIT_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/).default('edge:rl:'),

@@ -1,11 +1,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { redisConnection, subscribeChanges } from '@tessera/cache';
+import { REVOCATIONS_TOPIC } from '@tessera/auth';
+import { Counter } from 'prom-client';
 import { runMain, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry, startMetricsServer } from '@tessera/metrics';
 import { createApp } from './app';
 import { Authenticator } from './auth/authenticator';
+import { RevocationList } from './auth/revocation-list';
 import { createClients } from './clients';
 import { PublicCache } from './http/public-cache';
 import { loadEdgeConfig, type EdgeConfig } from './config';
@@ -21,7 +24,10 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
   const redis = config.REDIS_URL === 'memory://' ? undefined : redisConnection(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS);
   redis?.on('error', () => undefined);
   if (!redis) logger.warn('REDIS_URL is memory://: rate limits and remembered write tokens are per process');
-  const authenticator = new Authenticator(clients, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE });
+  const revocationErrors = new Counter({ name: 'auth_revocation_check_errors_total', help: 'Revocation lookups that failed (tokens then live until they expire).', registers: [registry] });
+  const revocations = redis ? new RevocationList({ redis, maxAgeMs: config.REVOCATION_CHECK_MS, onError: () => revocationErrors.inc() }) : undefined;
+  const revocationNotices = revocations ? subscribeChanges(config.REDIS_URL, REVOCATIONS_TOPIC, { changed: (subjects) => revocations.forget(subjects), resync: () => revocations.clear() }, logger) : undefined;
+  const authenticator = new Authenticator(clients, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, maxTokenAgeSeconds: config.JWT_MAX_AGE_S, jwksRefreshMs: config.JWKS_REFRESH_MS, revocations });
 
   let draining = false;
   let readyUntil = 0;
@@ -73,6 +79,7 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
       });
       clients.close();
       changes?.close();
+      revocationNotices?.close();
       redis?.disconnect();
       await metrics.close();
     },

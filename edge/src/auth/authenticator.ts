@@ -1,30 +1,41 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { ServiceError } from '@grpc/grpc-js';
-import { AccessTokenVerifier } from '@tessera/auth';
+import { AccessTokenVerifier, parseSecret } from '@tessera/auth';
 import { users } from '@tessera/contracts';
 import { GrpcStatus } from '@tessera/grpc-kit';
 import type { Clients } from '../clients';
 import { problem } from '../errors/problem';
 import type { Principal } from './principal';
+import type { RevocationList } from './revocation-list';
 
 const INVALID = () => problem(401, 'invalid or expired credentials', [], { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
 
 /**
  * Turns request credentials into a principal. JWTs are verified locally
- * (JWKS from the users service, refreshed on an unknown kid; results cached
- * per token); API keys (`Authorization: Bearer tsk_…` or `X-API-Key`) are
- * checked by the users service, cached for a short TTL by the key's hash, so
- * a revoked key stops working within that TTL.
+ * (JWKS from the users service, refreshed on an unknown kid and every
+ * `jwksRefreshMs`; results cached per token) and checked against the ended
+ * sessions (RevocationList); API keys (`Authorization: Bearer tsk_…` or
+ * `X-API-Key`) are checked by the users service, cached for a short TTL by
+ * the key's hash, so a revoked key stops working within that TTL. A key that
+ * is not well formed (its checksum fails) is refused without a lookup.
  */
 export class Authenticator {
   private readonly verifier: AccessTokenVerifier;
   private readonly keyCache: LRUCache<string, Principal | 'invalid'>;
 
-  constructor(private readonly clients: Clients, options: { issuer: string; audience: string; apiKeyCacheMs?: number }) {
+  private readonly revocations: RevocationList | undefined;
+
+  constructor(
+    private readonly clients: Clients,
+    options: { issuer: string; audience: string; maxTokenAgeSeconds: number; jwksRefreshMs?: number; apiKeyCacheMs?: number; revocations?: RevocationList | undefined },
+  ) {
+    this.revocations = options.revocations;
     this.verifier = new AccessTokenVerifier({
       issuer: options.issuer,
       audience: options.audience,
+      maxTokenAgeSeconds: options.maxTokenAgeSeconds,
+      ...(options.jwksRefreshMs ? { jwksRefreshMs: options.jwksRefreshMs } : {}),
       fetchJwks: async () => ({ keys: (await clients.auth.getJwks({})).keys.map((k) => ({ ...k })) }),
     });
     this.keyCache = new LRUCache({ max: 10_000, ttl: options.apiKeyCacheMs ?? 10_000 });
@@ -44,13 +55,14 @@ export class Authenticator {
     const token = await this.verifier.verify(bearer).catch(() => {
       throw INVALID();
     });
+    if (await this.revocations?.isRevoked(token.sub, token)) throw INVALID();
     if (token.clientId) return { kind: 'client', clientId: token.clientId, role: 'user', scopes: token.scopes, key: `client:${token.clientId}` };
     if (!token.sub.startsWith('usr_')) throw INVALID();
     return { kind: 'user', userId: token.sub, role: token.role, scopes: null, key: `user:${token.sub}` };
   }
 
   private async apiKey(key: string): Promise<Principal> {
-    if (key.length > 200) throw INVALID();
+    if (key.length > 200 || !parseSecret('tsk', key)) throw INVALID();
     const cacheKey = createHash('sha256').update(key).digest('hex');
     let principal = this.keyCache.get(cacheKey);
     if (!principal) {

@@ -82,7 +82,9 @@ export function toProblem(error: unknown, logger: Logger): HttpProblem {
     // Client errors keep the service's caller-safe message; server-side ones get a fixed text.
     const fixed: Record<number, string> = { 499: 'the request was cancelled', 501: 'not implemented', 503: 'a dependency is unavailable; retry shortly', 504: 'the request ran out of time' };
     const detail = fixed[status] ?? error.details;
-    return problem(status, detail, violations, status === 503 ? { 'Retry-After': '1' } : {});
+    const retryAfterMs = Number(error.metadata?.get(MetadataKeys.retryAfterMs)[0]);
+    const retryAfter = retryAfterMs > 0 ? String(Math.ceil(retryAfterMs / 1000)) : status === 503 ? '1' : undefined;
+    return problem(status, detail, violations, retryAfter ? { 'Retry-After': retryAfter } : {});
   }
   if (error instanceof AppError) return problem(HTTP_STATUS_BY_GRPC[error.code] ?? 500, error.message, error.violations.map((v) => ({ pointer: v.field, detail: v.description })));
   // Fastify's own errors (body parsing, bad URLs) carry a 4xx statusCode and an FST_ code.

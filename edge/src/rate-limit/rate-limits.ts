@@ -12,6 +12,15 @@ export interface RateLimits {
   quota: preHandlerAsyncHookHandler;
   /** The strict per-address limit on login, registration and the token endpoint, whoever the caller claims to be. */
   auth: preHandlerAsyncHookHandler;
+  /**
+   * Failed authentications per client address: `beforeAuthentication` refuses
+   * (429) an address that has used its budget, before any lookup;
+   * `authenticationFailed` spends from it.
+   */
+  failures: {
+    beforeAuthentication(request: FastifyRequest): void;
+    authenticationFailed(request: FastifyRequest): Promise<void>;
+  };
 }
 
 /**
@@ -48,6 +57,12 @@ export function createRateLimits(deps: { config: EdgeConfig; logger: Logger; reg
   };
   const quota = enforce('quota', limiter('quota'), 'rate limit exceeded; see the RateLimit and Retry-After headers');
   const auth = enforce('auth', limiter('auth'), 'too many attempts; see the Retry-After header');
+  const failures = limiter('auth-failures');
+  const failureKey = (request: FastifyRequest) => `fail-ip:${clientKey(request.ip)}`;
+  const tooManyFailures = (decision: ReturnType<SharedRateLimiter['refusing']> & object) => {
+    rejected.inc({ limit: 'auth-failures' });
+    return problem(429, 'too many failed authentications from this address; see the Retry-After header', [], rateLimitHeaders('auth-failures', windowMs, decision));
+  };
 
   return {
     quota: async (request: FastifyRequest, reply: FastifyReply) => {
@@ -57,6 +72,16 @@ export function createRateLimits(deps: { config: EdgeConfig; logger: Logger; reg
     },
     auth: async (request: FastifyRequest, reply: FastifyReply) => {
       await auth(`auth-ip:${clientKey(request.ip)}`, config.RATE_LIMIT_AUTH, reply);
+    },
+    failures: {
+      beforeAuthentication(request) {
+        const refusal = failures.refusing(failureKey(request), config.RATE_LIMIT_AUTH_FAILURES);
+        if (refusal) throw tooManyFailures(refusal);
+      },
+      async authenticationFailed(request) {
+        const decision = await failures.take(failureKey(request), config.RATE_LIMIT_AUTH_FAILURES);
+        if (!decision.allowed) throw tooManyFailures(decision);
+      },
     },
   };
 }

@@ -89,6 +89,19 @@ export class SharedRateLimiter {
     }
   }
 
+  /**
+   * A refusal, without spending a hit, when this process already knows the
+   * key's budget for the window is gone; undefined otherwise (the next `take`
+   * decides).
+   */
+  refusing(key: string, limit: number): LimitDecision | undefined {
+    const now = (this.o.now ?? Date.now)();
+    const window = Math.floor(now / this.o.windowMs);
+    const s = this.states.get(key);
+    if (!s || s.window !== window || !s.exhausted || s.used < s.leased) return undefined;
+    return { allowed: false, limit, remaining: 0, resetMs: (window + 1) * this.o.windowMs - now };
+  }
+
   private async lease(key: string, state: KeyState, limit: number): Promise<void> {
     const size = leaseSize(limit);
     let granted: number;

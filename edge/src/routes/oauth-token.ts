@@ -1,8 +1,15 @@
 import formbody from '@fastify/formbody';
+import type { ServiceError } from '@grpc/grpc-js';
+import { GrpcStatus } from '@tessera/grpc-kit';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Clients } from '../clients';
 import { OAuthError } from '../errors/oauth-error';
+import { HttpProblem } from '../errors/problem';
 import { versionFormat } from './version-format';
+
+// One answer for every bad client credential (unknown client, wrong secret, malformed id or Basic header):
+// RFC 6749 §5.2 invalid_client, so a caller learns nothing about which part was wrong.
+const BAD_CLIENT = () => new OAuthError('invalid_client', 'client authentication failed');
 
 /** One form field: absent, or a single string (a repeated field is a malformed request, RFC 6749 §3.2). */
 function field(request: FastifyRequest, name: string): string | undefined {
@@ -21,7 +28,7 @@ function clientCredentials(request: FastifyRequest): { clientId: string | undefi
   try {
     return colon < 0 ? { clientId: undefined, secret: undefined } : { clientId: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) };
   } catch {
-    throw new OAuthError('invalid_client', 'malformed Basic credentials');
+    throw BAD_CLIENT();
   }
 }
 
@@ -31,7 +38,16 @@ function clientCredentials(request: FastifyRequest): { clientId: string | undefi
  * nowhere else.
  */
 export function oauthTokenRoute(deps: { clients: Clients; authLimit: preHandlerAsyncHookHandler }) {
-  const ids = versionFormat('v2');
+  // Client ids as either version handed them out: "cli_123" (v2) or "123" (v1).
+  const ids = versionFormat('v1');
+  const clientIdOf = (raw: string) => {
+    try {
+      return ids.parseId('oauthClient', raw, '/client_id');
+    } catch (error) {
+      if (error instanceof HttpProblem) throw BAD_CLIENT();
+      throw error;
+    }
+  };
   return async (app: FastifyInstance) => {
     app.removeAllContentTypeParsers();
     await app.register(formbody, { bodyLimit: 16 * 1024 });
@@ -46,7 +62,12 @@ export function oauthTokenRoute(deps: { clients: Clients; authLimit: preHandlerA
       if (grant !== 'client_credentials') throw new OAuthError('unsupported_grant_type', 'grant_type must be client_credentials');
       const { clientId, secret } = clientCredentials(request);
       if (!clientId || !secret) throw new OAuthError('invalid_client', 'client_id and client_secret are required');
-      const { tokens } = await deps.clients.auth.issueClientToken({ clientId: ids.parseId('oauthClient', clientId, '/client_id'), clientSecret: secret, scope: scope ?? '' }, { deadlineMs: 5_000 });
+      const { tokens } = await deps.clients.auth.issueClientToken({ clientId: clientIdOf(clientId), clientSecret: secret, scope: scope ?? '' }, { deadlineMs: 5_000 }).catch((error: ServiceError) => {
+        if (error.code === GrpcStatus.UNAUTHENTICATED || error.code === GrpcStatus.INVALID_ARGUMENT) throw BAD_CLIENT();
+        // A scope the client does not hold (RFC 6749 §5.2).
+        if (error.code === GrpcStatus.PERMISSION_DENIED) throw new OAuthError('invalid_scope', error.details);
+        throw error;
+      });
       reply.header('cache-control', 'no-store').type('application/json; charset=utf-8');
       return JSON.stringify({ access_token: tokens!.accessToken, token_type: 'Bearer', expires_in: tokens!.expiresIn, scope: tokens!.scope });
     });

@@ -1,5 +1,6 @@
 import { users as pb } from '@tessera/contracts';
 import { z } from 'zod';
+import { hasScopes } from '../auth/principal';
 import { problem } from '../errors/problem';
 import { pageQuery, pageRequest, pageWindow } from './paging';
 import { route, type Route, type RouteContext } from './route';
@@ -16,9 +17,18 @@ export const presentUser = (f: VersionFormat, u: pb.User) => ({
   updated_at: f.time(u.updateTime),
 });
 
-/** Self or admin; anyone else gets the same 404 as for a missing user. */
-function assertSelfOrAdmin(ctx: Pick<RouteContext<unknown, unknown, unknown>, 'principal' | 'userId'>, target: string): void {
-  if (ctx.principal?.role !== 'admin' && ctx.userId() !== target) throw problem(404, 'user not found');
+/**
+ * One's own account needs the route's profile scope (checked before); someone
+ * else's needs an admin whose credential also holds `users:read` or
+ * `users:write` (an admin's own session holds every scope; an admin's API key
+ * only those it was given). Anyone else gets the same 404 as for a missing user.
+ * Returns whether this is an admin acting on another account.
+ */
+function assertMayActOn(ctx: Pick<RouteContext<unknown, unknown, unknown>, 'principal' | 'userId'>, target: string, scope: 'users:read' | 'users:write'): 'self' | 'admin' {
+  if (ctx.userId() === target) return 'self';
+  const p = ctx.principal;
+  if (p?.role === 'admin' && hasScopes(p, [scope])) return 'admin';
+  throw problem(404, 'user not found');
 }
 
 export function userRoutes(version: Version): Route[] {
@@ -48,17 +58,20 @@ export function userRoutes(version: Version): Route[] {
       method: 'get', path: '/users/:id', tag: 'users', summary: 'A user (self or admin)', access: 'user', scopes: ['profile:read'], success: 200, params: idParam,
       async handle(ctx) {
         const id = ctx.fmt.parseId('user', ctx.params.id, '/id');
-        assertSelfOrAdmin(ctx, id);
+        assertMayActOn(ctx, id, 'users:read');
         return { status: 200, body: presentUser(ctx.fmt, (await ctx.clients.users.getUser({ id }, ctx.call())).user!) };
       },
     }),
     route({
-      method: 'patch', path: '/users/:id', tag: 'users', summary: 'Change a user (self or admin)', access: 'user', scopes: ['profile:write'], success: 200, params: idParam,
-      body: z.strictObject({ display_name: z.string().max(200).optional(), email: email.optional() }),
+      method: 'patch', path: '/users/:id', tag: 'users', summary: 'Change a user (self or admin); a new email needs current_password and ends every session', access: 'user', scopes: ['profile:write'], success: 200, params: idParam,
+      body: z.strictObject({ display_name: z.string().max(200).optional(), email: email.optional(), current_password: z.string().max(1_024).optional() }),
       async handle(ctx) {
         const id = ctx.fmt.parseId('user', ctx.params.id, '/id');
-        assertSelfOrAdmin(ctx, id);
-        const { user } = await ctx.clients.users.updateUser({ id, ...(ctx.body.display_name !== undefined ? { displayName: ctx.body.display_name } : {}), ...(ctx.body.email !== undefined ? { email: ctx.body.email } : {}) }, ctx.call());
+        const actor = assertMayActOn(ctx, id, 'users:write');
+        const { display_name: displayName, email: newEmail, current_password: currentPassword } = ctx.body;
+        // Only an admin acting on someone else changes an email without the account's password.
+        const reauth = newEmail !== undefined && actor === 'self' ? { currentPassword: currentPassword ?? '' } : {};
+        const { user } = await ctx.clients.users.updateUser({ id, ...(displayName !== undefined ? { displayName } : {}), ...(newEmail !== undefined ? { email: newEmail } : {}), ...reauth }, ctx.call());
         return { status: 200, body: presentUser(ctx.fmt, user!) };
       },
     }),
@@ -66,7 +79,7 @@ export function userRoutes(version: Version): Route[] {
       method: 'delete', path: '/users/:id', tag: 'users', summary: 'Delete a user (self or admin)', access: 'user', scopes: ['profile:write'], success: 204, params: idParam,
       async handle(ctx) {
         const id = ctx.fmt.parseId('user', ctx.params.id, '/id');
-        assertSelfOrAdmin(ctx, id);
+        assertMayActOn(ctx, id, 'users:write');
         await ctx.clients.users.deleteUser({ id }, ctx.call());
         return { status: 204 };
       },

@@ -1,4 +1,4 @@
-import { ID_PREFIXES, type IdKind } from '@tessera/data';
+import { ID_PREFIXES, isIdDigits, type IdKind } from '@tessera/data';
 import { problem } from '../errors/problem';
 import type { Version } from './version';
 
@@ -28,16 +28,14 @@ function decimal(minor: number): string {
   return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
-const DIGITS = /^[1-9][0-9]{0,18}$/;
-
 export function versionFormat(version: Version): VersionFormat {
   const v2 = version === 'v2';
   return {
     id: (kind, prefixed) => (v2 ? prefixed : prefixed.slice(ID_PREFIXES[kind].length + 1)),
     parseId(kind, raw, pointer) {
       const prefix = `${ID_PREFIXES[kind]}_`;
-      if (raw.startsWith(prefix) && DIGITS.test(raw.slice(prefix.length))) return raw;
-      if (!v2 && DIGITS.test(raw)) return `${prefix}${raw}`;
+      if (raw.startsWith(prefix) && isIdDigits(raw.slice(prefix.length))) return raw;
+      if (!v2 && isIdDigits(raw)) return `${prefix}${raw}`;
       throw problem(400, `invalid ${kind} id`, [{ pointer, detail: v2 ? `must be an id like "${prefix}123"` : 'must be a numeric id' }]);
     },
     money: (m) => (m === undefined ? undefined : v2 ? { amount_minor: m.amountMinor, currency: m.currency } : { amount: decimal(m.amountMinor), currency: m.currency }),

@@ -3,3 +3,4 @@ export { AccessTokenVerifier, type VerifiedToken, type VerifierOptions } from '.
 export { loadSigningKeys, generateSigningKey, signingKeysSchema, KID, type SigningKey, type PublicJwk } from './signing-keys';
 export { mintSecret, parseSecret, hashSecret, sameHash } from './secrets';
 export { USER_SCOPES, ADMIN_SCOPES, ALL_SCOPES, grantableScopes, type Role } from './scopes';
+export { REVOCATIONS_TOPIC, revocationKey, sessionField, ALL_FIELD, isRevoked } from './revocations';

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
+const MAX_ID = (1n << 63n) - 1n;
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 function base62(bytes: Buffer): string {
@@ -38,6 +39,8 @@ export function mintSecret(prefix: string, id: string): string {
 export function parseSecret(prefix: string, secret: string): { id: string } | undefined {
   const match = new RegExp(`^(${prefix}_([1-9][0-9]{0,18})_[0-9A-Za-z]{28})([0-9A-Za-z]{6})$`).exec(secret);
   if (!match) return undefined;
+  // The id becomes a Postgres bigint: past 2^63-1 it is no id of ours (and would be error 22003).
+  if (BigInt(match[2]!) > MAX_ID) return undefined;
   const expected = base62(Buffer.from(crc32(match[1]!).toString(16).padStart(8, '0'), 'hex')).padStart(6, '0');
   return expected === match[3] ? { id: match[2]! } : undefined;
 }

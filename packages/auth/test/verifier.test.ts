@@ -1,6 +1,7 @@
 import { createHmac, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { AppError, Code } from '@tessera/errors';
+import { until } from '@tessera/testing';
 import { AccessTokenVerifier, generateSigningKey, issueAccessToken, loadSigningKeys, type SigningKey } from '@tessera/auth';
 
 const settings = { issuer: 'https://auth.tessera.test', audience: 'tessera-api', ttlSeconds: 900 };
@@ -19,6 +20,7 @@ describe('access token verification', () => {
       issuer: settings.issuer,
       audience: settings.audience,
       refetchIntervalMs: 60_000,
+      maxTokenAgeSeconds: settings.ttlSeconds,
       fetchJwks: async () => {
         fetches++;
         return { keys: [current.publicJwk, previous.publicJwk] };
@@ -118,5 +120,43 @@ describe('access token verification', () => {
 
   test.each(['', 'not-a-jwt', 'a.b', 'a.b.c.d', `${'x'.repeat(5000)}`])('when the token is garbage (%p), then it is rejected', async (token) => {
     expect(await rejected(token)).toBe(true);
+  });
+
+  test('when a token signed by a trusted key claims a 100-year lifetime, then it is rejected (no longer than the issuer\'s TTL)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect(await rejected(await signed({}, { exp: now + 100 * 365 * 24 * 3600 }))).toBe(true);
+    // An old iat with a far exp: too old, whatever exp says.
+    const old = await new SignJWT({ role: 'user', scope: '' })
+      .setProtectedHeader({ alg: 'ES256', kid: current.kid, typ: 'at+jwt' })
+      .setIssuer(settings.issuer).setAudience(settings.audience).setSubject('usr_42').setIssuedAt(now - 2 * settings.ttlSeconds).setExpirationTime(now + 60)
+      .sign(current.privateKey);
+    expect(await rejected(old)).toBe(true);
+  });
+});
+
+describe('access token verification across a key rotation', () => {
+  test('when a key is retired from the JWKS, then a cached token it signed is refused after the next scheduled refresh', async () => {
+    const [kept, retired] = loadSigningKeys([generateSigningKey('k-kept'), generateSigningKey('k-retired')]) as [SigningKey, SigningKey];
+    let published = [kept.publicJwk, retired.publicJwk];
+    let fetches = 0;
+    const verifier = new AccessTokenVerifier({
+      ...settings,
+      maxTokenAgeSeconds: settings.ttlSeconds,
+      jwksRefreshMs: 50,
+      fetchJwks: async () => {
+        fetches++;
+        return { keys: published };
+      },
+    });
+    const token = await issueAccessToken(retired, settings, { sub: 'usr_7', role: 'admin', scope: '' });
+    const other = await issueAccessToken(kept, settings, { sub: 'usr_8', role: 'user', scope: '' });
+    await expect(verifier.verify(token)).resolves.toMatchObject({ sub: 'usr_7' });
+    await expect(verifier.verify(other)).resolves.toMatchObject({ sub: 'usr_8' });
+    published = [kept.publicJwk];
+    const before = fetches;
+    // Verified and cached before the rotation; refused once the verifier has seen the new key set.
+    await until('the retired key\'s token to be refused', async () => (await verifier.verify(token).then(() => false, () => true)), 2_000, 20);
+    expect(fetches).toBeGreaterThan(before);
+    await expect(verifier.verify(other)).resolves.toMatchObject({ sub: 'usr_8' });
   });
 });

@@ -58,6 +58,9 @@ export type IdKind = keyof typeof ID_PREFIXES;
 const DECIMAL = /^[1-9][0-9]{0,18}$/;
 const MAX_ID = (1n << 63n) - 1n;
 
+/** Decimal digits of a positive bigint id (1..2^63-1): what Postgres can take without error 22003. */
+export const isIdDigits = (digits: string): boolean => DECIMAL.test(digits) && BigInt(digits) <= MAX_ID;
+
 /** "usr_" + the id in decimal: exact for every 64-bit value, and greppable in the database. */
 export function formatId(kind: IdKind, id: bigint | string): string {
   return `${ID_PREFIXES[kind]}_${BigInt(id).toString()}`;
@@ -71,7 +74,7 @@ export function formatId(kind: IdKind, id: bigint | string): string {
 export function parseId(kind: IdKind, value: unknown, field = '/id'): string {
   const prefix = `${ID_PREFIXES[kind]}_`;
   const digits = typeof value === 'string' && value.startsWith(prefix) ? value.slice(prefix.length) : '';
-  if (!DECIMAL.test(digits) || BigInt(digits) > MAX_ID) {
+  if (!isIdDigits(digits)) {
     throw AppError.invalidArgument(`invalid ${kind} id`, [{ field, description: `must be an id like "${prefix}123"` }]);
   }
   return digits;

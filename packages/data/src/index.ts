@@ -2,7 +2,7 @@ export { migrate, type MigrationResult } from './migrate';
 export { ShardedDb, migrateClusters } from './sharded-db';
 export { ClusterDb, DEFAULT_POOL_OPTIONS, type PoolOptions, type ReadOptions, type WriteOptions, type WriteResult, type ReadResult } from './cluster';
 export { ShardMap, shardMapSchema, clusterSchema, type ShardMapConfig, type ClusterConfig } from './shard-map';
-export { composeId, decomposeId, shardOfId, formatId, parseId, ID_PREFIXES, ID_EPOCH_MS, MAX_LOGICAL_SHARDS, type IdKind, type IdParts } from './ids';
+export { composeId, decomposeId, shardOfId, formatId, parseId, isIdDigits, ID_PREFIXES, ID_EPOCH_MS, MAX_LOGICAL_SHARDS, type IdKind, type IdParts } from './ids';
 export { formatToken, parseToken, parseTokens, mergeTokens, parseLsn, formatLsn, type ConsistencyToken, type Written, type ReadConsistency } from './consistency';
 export { pageRequest, pageSize, MAX_PAGE_SIZE, MAX_OFFSET, type PageRequest } from './paging';
 export { scatterGather, olderThan, micros, encodeCursor, decodeCursor, type ListCursor, type Page } from './scatter-gather';

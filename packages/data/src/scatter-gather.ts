@@ -1,7 +1,10 @@
 import type { Sql } from 'postgres';
 import { AppError } from '@tessera/errors';
 import type { ClusterDb, ReadOptions } from './cluster';
+import { isIdDigits } from './ids';
 import { MAX_OFFSET, type PageRequest } from './paging';
+
+const MAX_BIGINT = (1n << 63n) - 1n;
 
 /** Position in a (created_at desc, id desc) listing; microseconds, so no two rows of one millisecond collide. */
 export interface ListCursor {
@@ -35,8 +38,9 @@ export function encodeCursor(cursor: ListCursor): string {
 }
 
 export function decodeCursor(value: string, field = '/page_token'): ListCursor {
-  const match = /^(\d{1,20})\.(\d{1,19})$/.exec(Buffer.from(value, 'base64url').toString());
-  if (!match) throw AppError.invalidArgument('invalid page token', [{ field, description: 'must be a next_page_token from a previous response' }]);
+  const match = value.length <= 64 ? /^(\d{1,19})\.(\d{1,19})$/.exec(Buffer.from(value, 'base64url').toString()) : null;
+  // Both halves become Postgres bigints: out of range is a bad token, not error 22003.
+  if (!match || BigInt(match[1]!) > MAX_BIGINT || !isIdDigits(match[2]!)) throw AppError.invalidArgument('invalid page token', [{ field, description: 'must be a next_page_token from a previous response' }]);
   return { createdAtMicros: BigInt(match[1]!), id: BigInt(match[2]!) };
 }
 

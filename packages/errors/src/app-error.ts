@@ -18,14 +18,18 @@ export class AppError extends Error {
   /** Machine-readable cause (google.rpc.ErrorInfo's reason), for callers that must tell two errors of one code apart. */
   readonly reason: Reason | undefined;
 
+  /** For RESOURCE_EXHAUSTED and UNAVAILABLE: when the caller may try again (google.rpc.RetryInfo's delay). */
+  readonly retryAfterMs: number | undefined;
+
   constructor(
     readonly code: Code,
     message: string,
     readonly violations: readonly FieldViolation[] = [],
-    options?: { cause?: unknown; reason?: Reason },
+    options?: { cause?: unknown; reason?: Reason; retryAfterMs?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.reason = options?.reason;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 
   static invalidArgument(message: string, violations: readonly FieldViolation[] = []): AppError {
@@ -50,6 +54,10 @@ export class AppError extends Error {
 
   static permissionDenied(message = 'permission denied'): AppError {
     return new AppError(Code.PERMISSION_DENIED, message);
+  }
+
+  static resourceExhausted(message: string, retryAfterMs: number): AppError {
+    return new AppError(Code.RESOURCE_EXHAUSTED, message, [], { retryAfterMs });
   }
 
   static unavailable(message: string, cause?: unknown): AppError {

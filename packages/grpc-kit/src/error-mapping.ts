@@ -14,6 +14,7 @@ export function toServiceError(error: unknown, logger: Logger): Partial<ServiceE
     const metadata = new Metadata();
     if (error.violations.length > 0) metadata.set(MetadataKeys.fieldViolations, Buffer.from(JSON.stringify(error.violations)));
     if (error.reason) metadata.set(MetadataKeys.errorReason, error.reason);
+    if (error.retryAfterMs !== undefined) metadata.set(MetadataKeys.retryAfterMs, String(Math.ceil(error.retryAfterMs)));
     if (error.code === status.INTERNAL || error.code === status.UNKNOWN || error.code === status.DATA_LOSS) {
       logger.error({ err: error }, 'call failed');
     }

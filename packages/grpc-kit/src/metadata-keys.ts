@@ -7,4 +7,6 @@ export const MetadataKeys = {
   fieldViolations: 'x-field-violations-bin',
   /** The AppError's reason (google.rpc.ErrorInfo.reason), when it has one. */
   errorReason: 'x-error-reason',
+  /** Milliseconds until a refused call may be retried (RESOURCE_EXHAUSTED); the edge's Retry-After. */
+  retryAfterMs: 'x-retry-after-ms',
 } as const;

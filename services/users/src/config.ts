@@ -22,8 +22,14 @@ export const usersConfigShape = {
   JWT_AUDIENCE: z.string().min(1).default('tessera-api'),
   ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(60).max(3_600).default(900),
   REFRESH_TOKEN_TTL_S: z.coerce.number().int().min(300).default(30 * 24 * 3_600),
+  /** A spent refresh token presented again this soon after its rotation gets a sibling instead of revoking the session (concurrent refreshes). */
+  REFRESH_REUSE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
   /** JSON list, newest (signing) key first: `[{"kid":"…","privateKeyPem":"-----BEGIN PRIVATE KEY-----…"}]`. */
   JWT_SIGNING_KEYS: env.json(signingKeysSchema).optional(),
+  /** Failed logins per account before each further failure doubles the wait, from the base up to the cap. */
+  LOGIN_FREE_FAILURES: z.coerce.number().int().min(1).default(5),
+  LOGIN_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(1_000),
+  LOGIN_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(15 * 60_000),
   ADMIN_EMAIL: z.string().email().optional(),
   ADMIN_PASSWORD: z.string().min(12).optional(),
 };

@@ -8,6 +8,8 @@ import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
 import { loadUsersConfig, type UsersConfig } from './config';
 import { apiKeyRepository, type CachedPrincipal } from './data-access/api-key-repository';
+import { loginThrottleRepository } from './data-access/login-throttle-repository';
+import { revocationFeed } from './data-access/revocation-feed';
 import { oauthClientRepository } from './data-access/oauth-client-repository';
 import { refreshTokenRepository } from './data-access/refresh-token-repository';
 import { DEFAULT_SCRYPT, scryptHasher } from './data-access/scrypt-hasher';
@@ -37,21 +39,24 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
   const tokens = tokenIssuer(signingKeys, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_S });
   const hasher = scryptHasher({ ...DEFAULT_SCRYPT, N: 2 ** config.SCRYPT_LOG_N });
   const users = userRepository(db, profiles);
-  const accounts = { users, hasher };
-  const sessions = {
+  const revocations = revocationFeed({ url: config.REDIS_URL, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_S, logger });
+  const accounts = {
     users,
     hasher,
-    tokens,
-    refreshTokens: refreshTokenRepository(db, config.REFRESH_TOKEN_TTL_S),
-    dummyHash: await hasher.hash('timing equalizer for unknown emails'),
+    refreshTokens: refreshTokenRepository(db, config.REFRESH_TOKEN_TTL_S, config.REFRESH_REUSE_GRACE_MS),
+    revocations,
+    throttle: loginThrottleRepository(db, { freeFailures: config.LOGIN_FREE_FAILURES, baseMs: config.LOGIN_BACKOFF_BASE_MS, maxMs: config.LOGIN_BACKOFF_MAX_MS }),
     formatUserId: (id: string) => formatId('user', id),
   };
-  const oauth = { clients: oauthClientRepository(db), tokens, formatClientId: (id: string) => formatId('oauthClient', id) };
+  const sessions = { ...accounts, tokens, dummyHash: await hasher.hash('timing equalizer for unknown emails') };
+  const oauth = { clients: oauthClientRepository(db), tokens, revocations, formatClientId: (id: string) => formatId('oauthClient', id) };
   const apiKeys = { apiKeys: apiKeyRepository(db, keyCache), roleOf: async (userId: string, deadline: number) => (await users.findById(userId, { tokens: [], deadline }))?.role };
 
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-    const admin = await ensureAdmin({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }, accounts, Date.now() + 10_000);
-    logger.info({ adminId: formatId('user', admin.id) }, 'admin account ready');
+    const outcome = await ensureAdmin({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }, accounts, Date.now() + 10_000);
+    if ('admin' in outcome) logger.info({ adminId: formatId('user', outcome.admin.id) }, 'admin account ready');
+    // Not fatal: the service serves its users; the operator picks another ADMIN_EMAIL or proves ownership with its password.
+    else logger.error('ADMIN_EMAIL belongs to an account whose password is not ADMIN_PASSWORD: it was not made admin');
   }
 
   return serveGrpc({
@@ -67,6 +72,7 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
         .addService(pb.OAuthClientsServiceService, oauthClientsHandlers(oauth));
     },
     close: async () => {
+      revocations.close();
       await Promise.all([db.end(), store.close()]);
     },
   });

@@ -28,6 +28,8 @@ describe('users: login, refresh tokens, API keys, OAuth clients (real gRPC, Post
         JWT_ISSUER: 'https://auth.tessera.test',
         ADMIN_EMAIL: ADMIN.email,
         ADMIN_PASSWORD: ADMIN.password,
+        // The theft scenarios below replay at once; the grace window has its own test (auth-hardening).
+        REFRESH_REUSE_GRACE_MS: '0',
       }),
     );
     const target = `127.0.0.1:${service.grpcPort}`;
@@ -35,7 +37,7 @@ describe('users: login, refresh tokens, API keys, OAuth clients (real gRPC, Post
     auth = createClient(users.AuthServiceClient, users.AuthServiceService, target, { registry });
     keys = createClient(users.ApiKeysServiceClient, users.ApiKeysServiceService, target, { registry });
     clients = createClient(users.OAuthClientsServiceClient, users.OAuthClientsServiceService, target, { registry });
-    verifier = new AccessTokenVerifier({ issuer: 'https://auth.tessera.test', audience: 'tessera-api', fetchJwks: async () => ({ keys: (await auth.getJwks({})).keys.map((k) => ({ ...k })) }) });
+    verifier = new AccessTokenVerifier({ issuer: 'https://auth.tessera.test', audience: 'tessera-api', maxTokenAgeSeconds: 900, fetchJwks: async () => ({ keys: (await auth.getJwks({})).keys.map((k) => ({ ...k })) }) });
   });
 
   afterAll(async () => {

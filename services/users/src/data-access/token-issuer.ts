@@ -7,6 +7,6 @@ export function tokenIssuer(keys: readonly SigningKey[], settings: TokenSettings
   if (!current) throw new Error('at least one signing key is required');
   return {
     ttlSeconds: settings.ttlSeconds,
-    issue: (claims) => issueAccessToken(current, settings, { sub: claims.sub, role: claims.role, scope: claims.scope, ...(claims.clientId ? { client_id: claims.clientId } : {}) }),
+    issue: (claims) => issueAccessToken(current, settings, { sub: claims.sub, role: claims.role, scope: claims.scope, ...(claims.clientId ? { client_id: claims.clientId } : {}), ...(claims.sessionId ? { sid: claims.sessionId } : {}) }),
   };
 }

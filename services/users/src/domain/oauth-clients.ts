@@ -1,6 +1,6 @@
 import { AppError, type FieldViolation } from '@tessera/errors';
 import { ALL_SCOPES } from '@tessera/auth';
-import type { AccessTokenIssuer } from './sessions';
+import type { AccessTokenIssuer, Revocations } from './sessions';
 
 export interface OAuthClient {
   id: string;
@@ -20,6 +20,7 @@ export interface OAuthClientRepository {
 export interface OAuthDeps {
   clients: OAuthClientRepository;
   tokens: AccessTokenIssuer;
+  revocations: Revocations;
   formatClientId: (id: string) => string;
 }
 
@@ -37,6 +38,8 @@ export async function createOAuthClient(input: { name: string; scopes: string[] 
 
 export async function deleteOAuthClient(id: string, deps: OAuthDeps, deadline: number): Promise<void> {
   if (!(await deps.clients.remove(id, deadline))) throw AppError.notFound('OAuth client');
+  // Its tokens die with it, not at their expiry.
+  await deps.revocations.ended(deps.formatClientId(id), { all: true });
 }
 
 /** RFC 6749 §4.4: client credentials → an access token for the client, with the requested subset of its scopes. */

@@ -15,7 +15,9 @@ export function usersHandlers(deps: accounts.AccountsDeps): AsyncServiceImpl<pb.
     getUser: async (req, ctx) => ({ user: userToPb(await accounts.getUser(parseId('user', req.id), deps, consistency(ctx))) }),
     updateUser: async (req, ctx) => {
       const changes = { ...(req.displayName !== undefined ? { displayName: req.displayName } : {}), ...(req.email !== undefined ? { email: req.email } : {}) };
-      const { value: user, token } = await accounts.updateUser(parseId('user', req.id), changes, deps, ctx.deadline);
+      // Until calls carry a verified caller (issue 13), the edge's authorization decides an admin action: no password sent.
+      const reauth = req.currentPassword !== undefined ? { currentPassword: req.currentPassword } : 'admin-action';
+      const { value: user, token } = await accounts.updateUser(parseId('user', req.id), changes, reauth, deps, ctx.deadline);
       returnConsistencyToken(ctx, token);
       return { user: userToPb(user) };
     },

@@ -123,7 +123,15 @@ export interface UpdateUserRequest {
     | string
     | undefined;
   /** New email address, when set; must stay unique. */
-  email?: string | undefined;
+  email?:
+    | string
+    | undefined;
+  /**
+   * The account's current password. Required to change one's own email (the
+   * change ends every session of the account); omitted only when an admin with
+   * users:write changes another user, which the caller has authorized.
+   */
+  currentPassword?: string | undefined;
 }
 
 /** Response of UsersService.UpdateUser. */
@@ -863,7 +871,7 @@ export const GetUserResponse: MessageFns<GetUserResponse> = {
 };
 
 function createBaseUpdateUserRequest(): UpdateUserRequest {
-  return { id: "", displayName: undefined, email: undefined };
+  return { id: "", displayName: undefined, email: undefined, currentPassword: undefined };
 }
 
 export const UpdateUserRequest: MessageFns<UpdateUserRequest> = {
@@ -876,6 +884,9 @@ export const UpdateUserRequest: MessageFns<UpdateUserRequest> = {
     }
     if (message.email !== undefined) {
       writer.uint32(26).string(message.email);
+    }
+    if (message.currentPassword !== undefined) {
+      writer.uint32(34).string(message.currentPassword);
     }
     return writer;
   },
@@ -917,6 +928,14 @@ export const UpdateUserRequest: MessageFns<UpdateUserRequest> = {
             message.email = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.currentPassword = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -938,6 +957,11 @@ export const UpdateUserRequest: MessageFns<UpdateUserRequest> = {
         ? globalThis.String(object.display_name)
         : undefined,
       email: isSet(object.email) ? globalThis.String(object.email) : undefined,
+      currentPassword: isSet(object.currentPassword)
+        ? globalThis.String(object.currentPassword)
+        : isSet(object.current_password)
+        ? globalThis.String(object.current_password)
+        : undefined,
     };
   },
 
@@ -952,6 +976,9 @@ export const UpdateUserRequest: MessageFns<UpdateUserRequest> = {
     if (message.email !== undefined) {
       obj.email = message.email;
     }
+    if (message.currentPassword !== undefined) {
+      obj.currentPassword = message.currentPassword;
+    }
     return obj;
   },
 
@@ -963,6 +990,7 @@ export const UpdateUserRequest: MessageFns<UpdateUserRequest> = {
     message.id = object.id ?? "";
     message.displayName = object.displayName ?? undefined;
     message.email = object.email ?? undefined;
+    message.currentPassword = object.currentPassword ?? undefined;
     return message;
   },
 };
