@@ -24,6 +24,15 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
   const redis = config.REDIS_URL === 'memory://' ? undefined : redisConnection(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS);
   redis?.on('error', () => undefined);
   if (!redis) logger.warn('REDIS_URL is memory://: rate limits and remembered write tokens are per process');
+  // Serve once the shared store is connected (or clearly is not): limits leased before then come
+  // from the per-process budget, which would admit a few requests over a shared limit.
+  if (redis && redis.status !== 'ready') await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 2_000);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   const revocationErrors = new Counter({ name: 'auth_revocation_check_errors_total', help: 'Revocation lookups that failed (tokens then live until they expire).', registers: [registry] });
   const revocations = redis ? new RevocationList({ redis, maxAgeMs: config.REVOCATION_CHECK_MS, onError: () => revocationErrors.inc() }) : undefined;
   const revocationNotices = revocations ? subscribeChanges(config.REDIS_URL, REVOCATIONS_TOPIC, { changed: (subjects) => revocations.forget(subjects), resync: () => revocations.clear() }, logger) : undefined;

@@ -98,7 +98,8 @@ export class SharedRateLimiter {
     const now = (this.o.now ?? Date.now)();
     const window = Math.floor(now / this.o.windowMs);
     const s = this.states.get(key);
-    if (!s || s.window !== window || !s.exhausted || s.used < s.leased) return undefined;
+    // Spent here, and the shared count (as of this process's last lease) is at the limit.
+    if (!s || s.window !== window || s.used < s.leased || (!s.exhausted && s.shared < limit)) return undefined;
     return { allowed: false, limit, remaining: 0, resetMs: (window + 1) * this.o.windowMs - now };
   }
 
