@@ -87,7 +87,7 @@ describeOnLinuxX64('helm chart', () => {
       expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'tessera-edge', port: { name: 'http' } });
       expect(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/limit-rps']).toBeDefined();
       const edge = podSpecOf(deployments.find((d) => d.metadata.name === 'tessera-edge')!).containers[0];
-      expect(edge.env).toEqual(expect.arrayContaining([{ name: 'TRUST_PROXY', value: 'uniquelocal' }, { name: 'ORDERS_TARGET', value: 'dns:///tessera-orders:50053' }]));
+      expect(edge.env).toEqual(expect.arrayContaining([{ name: 'TRUST_PROXY', value: '1' }, { name: 'ORDERS_TARGET', value: 'dns:///tessera-orders:50053' }]));
     });
 
     test('when a Deployment renders, then an HPA scales it and a PDB protects it', () => {

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -66,7 +66,7 @@ describe('npm start, end to end', () => {
     runner.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     runner.stderr!.on('data', (c: Buffer) => (output += c.toString()));
     base = await eventually('the runner to be ready', async () => {
-      if (runner.exitCode !== null) throw new Error(`runner exited:\n${output}`);
+      if (runner.exitCode !== null) throw new Error(`runner exited:\n${output}${failedLogs(output)}`);
       const m = /Tessera is ready at (http:\/\/localhost:\d+) \(readiness: ready\)/.exec(output);
       return m?.[1]?.replace('localhost', '127.0.0.1');
     }, 90_000);
@@ -157,3 +157,10 @@ describe('npm start, end to end', () => {
     expect(processesMentioning(dataDir)).toEqual([]);
   }, 180_000);
 });
+
+/** The last lines of the logs a failed start points at ("see …/logs/x.log"), so the failure explains itself. */
+function failedLogs(output: string): string {
+  return [...new Set([...output.matchAll(/see (\S+\.log)/g)].map((m) => m[1]!))]
+    .map((file) => `\n--- ${file}\n${existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-15).join('\n') : '(missing)'}`)
+    .join('');
+}

@@ -49,7 +49,8 @@ const EXPOSED_HEADERS = ['X-Request-Id', 'X-Consistency-Token', 'RateLimit', 'Ra
  */
 export async function createApp(deps: EdgeDeps): Promise<{ app: FastifyInstance; routes: Record<Version, Route[]>; documents: Record<Version, Record<string, unknown>>; mounted(): string[] }> {
   const { config, clients } = deps;
-  const routes = { v1: routesFor('v1'), v2: routesFor('v2') };
+  const options = { enumerationSafe: config.ENUMERATION_SAFE };
+  const routes = { v1: routesFor('v1', options), v2: routesFor('v2', options) };
   const documents = {
     v1: openApiDocument('v1', routes.v1, [...OPS_ROUTES, { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', tag: 'ops' }]),
     v2: openApiDocument('v2', routes.v2, [...OPS_ROUTES, { method: 'get', path: '/api/v2/openapi.json', summary: 'This document', tag: 'ops' }]),

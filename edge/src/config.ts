@@ -28,9 +28,10 @@ export const edgeConfigShape = {
    */
   REVOCATION_CHECK_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   /**
-   * Which proxies' X-Forwarded-For to believe (Express `trust proxy`): "false"
-   * (no proxy; the socket address is the client), a hop count, or address
-   * ranges such as "uniquelocal" for an ingress controller on the pod network.
+   * Which X-Forwarded-For entries to believe: "false" (no proxy; the socket
+   * address is the client) or a hop count ("1" behind ingress-nginx or a
+   * Gateway: the entry that proxy appended). Address ranges are accepted too,
+   * but "uniquelocal" trusts private addresses a client wrote itself.
    */
   TRUST_PROXY: z.string().default('false'),
   /** Requests per minute: anonymous (per IP), signed-in users, API keys and OAuth clients (per principal), login and registration (per IP). */
@@ -55,6 +56,13 @@ export const edgeConfigShape = {
   PUBLIC_CACHE_TTL_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   PUBLIC_CACHE_MAX_ENTRIES: z.coerce.number().int().min(1).default(10_000),
   BODY_LIMIT: z.string().regex(/^\d+\s*(b|kb|mb)?$/i, 'a size like 512, 16kb or 1mb').default('1mb'),
+  /**
+   * Registration and email changes answer 202 with the same body whether or
+   * not the address was taken (instead of 201/200 or 409), so they do not
+   * reveal which emails have accounts; the price: a client learns whether it
+   * worked only by logging in or reading the profile back.
+   */
+  ENUMERATION_SAFE: env.flag(false),
   /** Comma-separated allowed CORS origins; empty: no cross-origin access. */
   CORS_ORIGINS: z.string().default(''),
   /** Sunset date announced for /api/v1 (HTTP date). */

@@ -153,6 +153,19 @@ describe('the REST edge: auth hardening', () => {
     expect(await as('192.0.2.10, 192.0.2.11')).toBe(200);
   });
 
+  test('when ENUMERATION_SAFE is on, then registering or moving to a taken email answers exactly like a free one', async () => {
+    const edge = stack.url(await stack.addEdge({ ENUMERATION_SAFE: 'true' }));
+    const taken = (await signUp()).email;
+    const register = (address: string) => http(edge, 'POST', '/api/v2/users', { body: { email: address, password: PASSWORD, display_name: 'Probe' } });
+    const [free, dup] = [await register(unique('free')), await register(taken)];
+    expect([free.status, free.body]).toEqual([202, dup.body]);
+    expect(dup.status).toBe(202);
+    const mover = await signUp();
+    const move = (address: string) => http(edge, 'PATCH', `/api/v2/users/${mover.id}`, { token: mover.token, body: { email: address, current_password: PASSWORD } });
+    const [toTaken, toFree] = [await move(taken), await move(unique('fresh'))];
+    expect([toTaken.status, toTaken.body]).toEqual([202, toFree.body]);
+  });
+
   test('when the suite is over, then no request got a 5xx from any edge', async () => {
     expect(await stack.serverErrors()).toEqual([]);
   });

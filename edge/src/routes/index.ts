@@ -10,9 +10,9 @@ import type { Version } from './version';
 import { webhookRoutes } from './webhooks';
 
 /** The route table of one API version: every resource, the same gRPC calls behind both versions. */
-export function routesFor(version: Version): Route[] {
+export function routesFor(version: Version, options: { enumerationSafe?: boolean } = {}): Route[] {
   return [
-    ...userRoutes(version),
+    ...userRoutes(version, options.enumerationSafe ?? false),
     ...sessionRoutes(),
     ...apiKeyRoutes(),
     ...oauthClientRoutes(),

@@ -1,4 +1,5 @@
 import { users as pb } from '@tessera/contracts';
+import { GrpcStatus } from '@tessera/grpc-kit';
 import { z } from 'zod';
 import { hasScopes } from '../auth/principal';
 import { problem } from '../errors/problem';
@@ -31,13 +32,32 @@ function assertMayActOn(ctx: Pick<RouteContext<unknown, unknown, unknown>, 'prin
   throw problem(404, 'user not found');
 }
 
-export function userRoutes(version: Version): Route[] {
+/** The enumeration-safe answer: the same whether the address was free or taken. */
+const ACCEPTED = { status: 202, body: { status: 'accepted', detail: 'if the email address was free, the change is made: log in or read your profile to see it' } };
+
+/** ALREADY_EXISTS (the email is taken) answered like success, in enumeration-safe mode. */
+async function unlessTaken<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if ((error as { code?: number }).code === GrpcStatus.ALREADY_EXISTS) return undefined;
+    throw error;
+  }
+}
+
+export function userRoutes(version: Version, enumerationSafe: boolean): Route[] {
   return [
     route({
-      method: 'post', path: '/users', tag: 'users', summary: 'Register a user', access: 'public', scopes: [], authLimited: true, success: 201,
+      method: 'post', path: '/users', tag: 'users', summary: enumerationSafe ? 'Register a user (202 whether or not the email was free)' : 'Register a user', access: 'public', scopes: [], authLimited: true, success: enumerationSafe ? 202 : 201,
       body: z.strictObject({ email, password: z.string().max(1_024), display_name: z.string().max(200) }),
       async handle(ctx) {
-        const { user } = await ctx.clients.users.createUser({ email: ctx.body.email, password: ctx.body.password, displayName: ctx.body.display_name }, ctx.call());
+        const created = ctx.clients.users.createUser({ email: ctx.body.email, password: ctx.body.password, displayName: ctx.body.display_name }, ctx.call());
+        // The password is hashed before the email is tried, so both answers take as long.
+        if (enumerationSafe) {
+          await unlessTaken(created);
+          return ACCEPTED;
+        }
+        const { user } = await created;
         return { status: 201, body: presentUser(ctx.fmt, user!), headers: { Location: `/api/${version}/users/${ctx.fmt.id('user', user!.id)}` } };
       },
     }),
@@ -71,7 +91,12 @@ export function userRoutes(version: Version): Route[] {
         const { display_name: displayName, email: newEmail, current_password: currentPassword } = ctx.body;
         // Only an admin acting on someone else changes an email without the account's password.
         const reauth = newEmail !== undefined && actor === 'self' ? { currentPassword: currentPassword ?? '' } : {};
-        const { user } = await ctx.clients.users.updateUser({ id, ...(displayName !== undefined ? { displayName } : {}), ...(newEmail !== undefined ? { email: newEmail } : {}), ...reauth }, ctx.call());
+        const updated = ctx.clients.users.updateUser({ id, ...(displayName !== undefined ? { displayName } : {}), ...(newEmail !== undefined ? { email: newEmail } : {}), ...reauth }, ctx.call());
+        if (enumerationSafe && newEmail !== undefined) {
+          await unlessTaken(updated);
+          return ACCEPTED;
+        }
+        const { user } = await updated;
         return { status: 200, body: presentUser(ctx.fmt, user!) };
       },
     }),

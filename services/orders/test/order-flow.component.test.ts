@@ -147,6 +147,19 @@ describe('the order saga over real services (catalog, orders, payments, notifica
     expect(await inboxOf(user)).toHaveLength(1);
   });
 
+  test('when the payments ledger is updated, deleted from or truncated, then Postgres refuses and the entries stay', async () => {
+    const user = newUserId();
+    const p = await product(5);
+    const { order } = await platform.orders.createOrder({ userId: user, items: [{ productId: p.id, quantity: 1 }], paymentMethod: 'pm_card_ok', idempotencyKey: 'k-ledger' });
+    const before = await ledger(order!.id);
+    expect(before.length).toBeGreaterThan(0);
+    const sql = platform.sql('payments');
+    for (const attack of [sql`update payment_ledger set status = 'refunded'`, sql`delete from payment_ledger`, sql`truncate payment_ledger`]) {
+      await expect(attack).rejects.toThrow(/append-only/);
+    }
+    expect(await ledger(order!.id)).toEqual(before);
+  });
+
   test('when inputs are bad, then INVALID_ARGUMENT and nothing is written', async () => {
     const user = newUserId();
     const p = await product(5);
