@@ -312,4 +312,8 @@ describe('the REST edge over the real services', () => {
     const docs = await fetch(`${base}/docs`);
     expect(await docs.text()).toContain('/api/v2/orders');
   });
+
+  test('when the suite is over, then no request got a 5xx from any edge', async () => {
+    expect(await stack.serverErrors()).toEqual([]);
+  });
 });
