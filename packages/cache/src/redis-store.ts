@@ -29,7 +29,8 @@ export interface RedisStoreOptions {
 /** Parses the one config value that selects single node or Cluster. */
 export function redisConnection(url: string, commandTimeoutMs: number): Redis | Cluster {
   const redisOptions: RedisOptions = {
-    commandTimeout: commandTimeoutMs,
+    // 0 means none: ioredis would arm a 0 ms timer on every command (a subscriber's SUBSCRIBE then races it and often loses).
+    ...(commandTimeoutMs > 0 ? { commandTimeout: commandTimeoutMs } : {}),
     connectTimeout: Math.max(1_000, commandTimeoutMs * 5),
     // Queued commands would only wait for a connection that is not there: fail them now.
     enableOfflineQueue: false,
