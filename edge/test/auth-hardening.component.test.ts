@@ -69,6 +69,19 @@ describe('the REST edge: auth hardening', () => {
     await eventually('the deleted account\'s token to be refused', async () => ((await http(base, 'GET', '/api/v2/orders', { token: other.body.access_token })).status === 401 ? true : undefined), 3_000);
   });
 
+  test('when a user changes their password, then the current one is required, the new one must be strong, and every session ends', async () => {
+    const user = await signUp();
+    const change = (body: object) => http(base, 'POST', '/api/v2/users/me/password', { token: user.token, body });
+    expect(status(await change({ current_password: 'a guess of the thief', new_password: 'a brand new long password' }))).toBe(403);
+    const weak = await change({ current_password: PASSWORD, new_password: 'short' });
+    expect([weak.status, weak.body.errors?.[0]?.pointer]).toEqual([400, '/new_password']);
+    expect(status(await change({ current_password: PASSWORD, new_password: 'a brand new long password' }))).toBe(204);
+    expect(status(await http(base, 'POST', '/api/v2/auth/refresh', { body: { refresh_token: user.refresh } }))).toBe(401);
+    await eventually('the old session\'s token to be refused', async () => ((await http(base, 'GET', '/api/v2/users/me', { token: user.token })).status === 401 ? true : undefined), 3_000);
+    expect(status(await http(base, 'POST', '/api/v2/auth/login', { body: { email: user.email, password: PASSWORD } }))).toBe(401);
+    expect(status(await http(base, 'POST', '/api/v2/auth/login', { body: { email: user.email, password: 'a brand new long password' } }))).toBe(200);
+  });
+
   test('when forged credentials keep coming from one address, then after the failure budget they get 429 without a lookup; keys with a bad checksum never reach the users service', async () => {
     const edge = await stack.addEdge({ RATE_LIMIT_AUTH_FAILURES: '5', RATE_LIMIT_ANONYMOUS: '5', RATE_LIMIT_PREFIX: `edge-fail-${Date.now()}:` });
     const url = stack.url(edge);

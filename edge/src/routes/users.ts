@@ -68,6 +68,14 @@ export function userRoutes(version: Version, enumerationSafe: boolean): Route[] 
       },
     }),
     route({
+      method: 'post', path: '/users/me/password', tag: 'users', summary: 'Change the password (needs the current one; every session ends)', access: 'user', scopes: ['profile:write'], authLimited: true, success: 204,
+      body: z.strictObject({ current_password: z.string().max(1_024), new_password: z.string().max(1_024) }),
+      async handle(ctx) {
+        await ctx.clients.users.changePassword({ id: ctx.userId(), currentPassword: ctx.body.current_password, newPassword: ctx.body.new_password }, ctx.call());
+        return { status: 204 };
+      },
+    }),
+    route({
       method: 'get', path: '/users', tag: 'users', summary: 'List users (admin)', access: 'admin', scopes: ['users:read'], success: 200, query: pageQuery(version),
       async handle(ctx) {
         const res = await ctx.clients.users.listUsers({ page: pageRequest(ctx.query) }, ctx.call());

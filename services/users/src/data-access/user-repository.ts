@@ -126,6 +126,11 @@ export function userRepository(db: ShardedDb, cache: Cache<User>): UserRepositor
       await cache.invalidate(key(id));
     },
 
+    async setPasswordHash(id: string, passwordHash: string, deadline: number) {
+      await db.forUser(id).write((tx) => tx`update users set password_hash = ${passwordHash}, updated_at = now() where id = ${id} and deleted_at is null`, { deadline, token: false });
+      await cache.invalidate(key(id));
+    },
+
     async softDelete(id: string, deadline: number) {
       const result = await db.forUser(id).write(async (tx) => {
         const rows = await tx<{ email: string }[]>`update users set deleted_at = now(), updated_at = now() where id = ${id} and deleted_at is null returning email`;

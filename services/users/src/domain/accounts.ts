@@ -65,6 +65,15 @@ export async function listUsers(page: PageRequest, deps: Pick<AccountsDeps, 'use
   return deps.users.list(page, deadline);
 }
 
+/** Changes the password, proven by the current one; every session of the account ends (the caller logs in again). */
+export async function changePassword(id: string, input: { currentPassword: string; newPassword: string }, deps: AccountsDeps, deadline: number): Promise<void> {
+  if (input.currentPassword.length > 1_024) throw AppError.permissionDenied('the current password is wrong');
+  const email = await reauthenticate(id, { currentPassword: input.currentPassword }, deps, deadline);
+  assertValid([passwordViolation(input.newPassword, email ?? '', '/new_password')]);
+  await deps.users.setPasswordHash(id, await deps.hasher.hash(input.newPassword), deadline);
+  await endAllSessions(id, deps, deadline);
+}
+
 /** Deletes an account: its sessions end, and every access token issued to it until now stops working. */
 export async function deleteUser(id: string, deps: AccountsDeps, deadline: number): Promise<Written<void>> {
   const { value: deleted, token } = await deps.users.softDelete(id, deadline);
@@ -74,8 +83,9 @@ export async function deleteUser(id: string, deps: AccountsDeps, deadline: numbe
   return { value: undefined, token };
 }
 
-async function reauthenticate(id: string, reauth: Reauthentication | undefined, deps: AccountsDeps, deadline: number): Promise<void> {
-  if (reauth === 'admin-action') return;
+/** Checks who asks for a sensitive change; returns the account's email. */
+async function reauthenticate(id: string, reauth: Reauthentication | undefined, deps: AccountsDeps, deadline: number): Promise<string | undefined> {
+  if (reauth === 'admin-action') return undefined;
   if (!reauth?.currentPassword) throw AppError.invalidArgument('changing the email needs the current password', [{ field: '/current_password', description: 'required to change the email' }]);
   const user = await deps.users.findById(id, { tokens: [], deadline });
   const stored = user && (await deps.users.findByEmail(user.email, deadline));
@@ -87,6 +97,7 @@ async function reauthenticate(id: string, reauth: Reauthentication | undefined, 
     await deps.throttle.failed(stored.email, deadline);
     throw AppError.permissionDenied('the current password is wrong');
   }
+  return stored.email;
 }
 
 /**

@@ -40,6 +40,7 @@ export interface UserRepository {
   /** Moves the email claim and the user's email; undefined when the new email is taken. */
   changeEmail(id: string, email: string, deadline: number): Promise<Written<User | undefined> | 'taken'>;
   setRole(id: string, role: Role, deadline: number): Promise<void>;
+  setPasswordHash(id: string, passwordHash: string, deadline: number): Promise<void>;
   softDelete(id: string, deadline: number): Promise<Written<boolean>>;
   list(page: PageRequest, deadline: number): Promise<{ users: User[]; nextPageToken: string }>;
 }

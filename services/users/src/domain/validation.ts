@@ -18,8 +18,7 @@ export function emailViolation(email: string): FieldViolation | undefined {
  * refusal of passwords that are one repeated character or contain the email's
  * local part. No composition rules.
  */
-export function passwordViolation(password: string, email: string): FieldViolation | undefined {
-  const field = '/password';
+export function passwordViolation(password: string, email: string, field = '/password'): FieldViolation | undefined {
   const length = [...password].length;
   if (length < 12) return { field, description: 'must be at least 12 characters' };
   if (length > 128) return { field, description: 'must be at most 128 characters' };

@@ -26,6 +26,10 @@ export function usersHandlers(deps: accounts.AccountsDeps): AsyncServiceImpl<pb.
       returnConsistencyToken(ctx, token);
       return {};
     },
+    changePassword: async (req, ctx) => {
+      await accounts.changePassword(parseId('user', req.id), { currentPassword: req.currentPassword, newPassword: req.newPassword }, deps, ctx.deadline);
+      return {};
+    },
     listUsers: async (req, ctx) => {
       const page = await accounts.listUsers(pageRequest(req.page), deps, ctx.deadline);
       return { users: page.users.map(userToPb), page: { nextPageToken: page.nextPageToken } };
