@@ -17,12 +17,21 @@ export const dataConfigShape = {
   DATABASE_PREPARE: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   DATABASE_MAX_REPLICA_LAG_S: z.coerce.number().min(0).default(5),
   DATABASE_REPLICA_TIMEOUT_MS: z.coerce.number().int().min(10).default(1_000),
+  /**
+   * For `migrate` run as the tables' owner: the (less privileged) role the
+   * service itself connects as. After migrating it is granted DML on every
+   * table, less what the migrations' `tessera_restrict_runtime(role)` takes
+   * back (e.g. the payments ledger: insert only). Unset: no grants (the
+   * service connects as the owner, as locally).
+   */
+  DATABASE_RUNTIME_ROLE: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a Postgres role name').optional(),
 };
 
 export type DataConfig = {
   clusters: z.infer<typeof dataConfigShape.DATABASE_CLUSTERS>;
   shardMap: ShardMap;
   pool: { poolMax: number; prepare: boolean; maxLagSeconds: number; replicaTimeoutMs: number };
+  runtimeRole?: string | undefined;
 };
 
 /** Resolves the parsed variables into what ShardedDb.connect takes. */
@@ -34,6 +43,7 @@ export function loadDataConfig(env: {
   DATABASE_PREPARE: boolean;
   DATABASE_MAX_REPLICA_LAG_S: number;
   DATABASE_REPLICA_TIMEOUT_MS: number;
+  DATABASE_RUNTIME_ROLE?: string | undefined;
 }): DataConfig {
   let shardMap: ShardMap;
   if (env.SHARD_MAP) shardMap = new ShardMap(env.SHARD_MAP);
@@ -44,5 +54,6 @@ export function loadDataConfig(env: {
     clusters: env.DATABASE_CLUSTERS,
     shardMap,
     pool: { poolMax: env.DATABASE_POOL_MAX, prepare: env.DATABASE_PREPARE, maxLagSeconds: env.DATABASE_MAX_REPLICA_LAG_S, replicaTimeoutMs: env.DATABASE_REPLICA_TIMEOUT_MS },
+    runtimeRole: env.DATABASE_RUNTIME_ROLE,
   };
 }

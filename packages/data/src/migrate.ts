@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 import { PLATFORM_SQL } from './platform-sql';
 
 export interface MigrationResult {
@@ -19,7 +19,7 @@ const LOCK_KEY = BigInt.asIntN(64, BigInt(`0x${createHash('sha256').update('tess
  * from several processes at once: a transaction advisory lock serializes runners,
  * and an applied file whose checksum changed is an error, not a silent skip.
  */
-export async function migrate(sql: Sql, dir: string, platformSql: readonly string[] = []): Promise<MigrationResult> {
+export async function migrate(sql: Sql, dir: string, platformSql: readonly string[] = [], runtimeRole?: string): Promise<MigrationResult> {
   const files = readdirSync(dir)
     .filter((f) => FILE.test(f))
     .sort();
@@ -49,6 +49,30 @@ export async function migrate(sql: Sql, dir: string, platformSql: readonly strin
       await tx`insert into schema_migrations (name, checksum) values (${file}, ${checksum})`;
       result.applied.push(file);
     }
+    if (runtimeRole) await grantRuntime(tx, runtimeRole);
   });
   return result;
+}
+
+/**
+ * Least privilege for the role the service runs as (the owner ran the
+ * migrations): data, not schema. It may read and write rows and use
+ * sequences, never alter, drop, truncate or disable a trigger (only an owner
+ * can), nor touch the migration history; a service narrows it further by
+ * defining `tessera_restrict_runtime(role name)` in its migrations.
+ */
+async function grantRuntime(tx: TransactionSql, role: string): Promise<void> {
+  const r = tx(role);
+  const schemas = await tx<{ name: string }[]>`
+    select nspname as name from pg_namespace
+    where nspname = 'public' or (nspowner = current_user::regrole and nspname not like 'pg\\_%' and nspname <> 'information_schema')`;
+  for (const { name } of schemas) {
+    const s = tx(name);
+    await tx`grant usage on schema ${s} to ${r}`;
+    await tx`grant select, insert, update, delete on all tables in schema ${s} to ${r}`;
+    await tx`grant usage, select on all sequences in schema ${s} to ${r}`;
+  }
+  await tx`revoke insert, update, delete on schema_migrations from ${r}`;
+  const [restrict] = await tx<{ exists: boolean }[]>`select to_regprocedure('tessera_restrict_runtime(name)') is not null as exists`;
+  if (restrict?.exists) await tx`select tessera_restrict_runtime(${role}::name)`;
 }

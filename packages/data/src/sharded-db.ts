@@ -51,8 +51,8 @@ export class ShardedDb {
   }
 
   /** Applies a service's migrations (and shared platform SQL, e.g. the outbox tables) to every physical cluster's primary. */
-  async migrateAll(dir: string, platformSql: readonly string[] = []): Promise<Record<string, MigrationResult>> {
-    const results = await Promise.all(this.clusters.map(async (c) => [c.name, await migrate(c.primary, dir, platformSql)] as const));
+  async migrateAll(dir: string, platformSql: readonly string[] = [], runtimeRole?: string): Promise<Record<string, MigrationResult>> {
+    const results = await Promise.all(this.clusters.map(async (c) => [c.name, await migrate(c.primary, dir, platformSql, runtimeRole)] as const));
     return Object.fromEntries(results);
   }
 
@@ -65,10 +65,10 @@ export class ShardedDb {
  * Connects, applies a service's migrations to every cluster, and disconnects:
  * what `node main.js migrate` (the Helm hook Job) and the local runner call.
  */
-export async function migrateClusters(config: { clusters: ClusterConfig[]; shardMap: ShardMap }, dir: string, platformSql: readonly string[] = []): Promise<Record<string, MigrationResult>> {
+export async function migrateClusters(config: { clusters: ClusterConfig[]; shardMap: ShardMap; runtimeRole?: string | undefined }, dir: string, platformSql: readonly string[] = []): Promise<Record<string, MigrationResult>> {
   const db = await ShardedDb.connect({ ...config, registry: new Registry() });
   try {
-    return await db.migrateAll(dir, platformSql);
+    return await db.migrateAll(dir, platformSql, config.runtimeRole);
   } finally {
     await db.end();
   }

@@ -9,12 +9,25 @@ export interface TestDatabase {
   primaryUrl: string;
   /** URL of the same database on the streaming replica. */
   replicaUrl: string;
+  /**
+   * A login role of its own for this database (as the chart's `<service>_app`):
+   * its name and URLs that connect as it. It has no privileges until a
+   * migration grants them (DATABASE_RUNTIME_ROLE); dropped with the database.
+   */
+  runtimeRole(): Promise<{ role: string; primaryUrl: string; replicaUrl: string }>;
   drop(): Promise<void>;
 }
 
 function withDatabase(url: string, database: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
+  return u.toString();
+}
+
+function asUser(url: string, user: string, password: string): string {
+  const u = new URL(url);
+  u.username = user;
+  u.password = password;
   return u.toString();
 }
 
@@ -46,14 +59,27 @@ export async function testDatabase(prefix = 't'): Promise<TestDatabase> {
       await probe.end({ timeout: 1 });
     }
   }
+  let role: string | undefined;
   return {
     name,
     primaryUrl: withDatabase(primaryRoot, name),
     replicaUrl,
+    async runtimeRole() {
+      role ??= `${name}_app`;
+      const password = randomBytes(12).toString('hex');
+      const sql = postgres(primaryRoot, { max: 1, onnotice: () => undefined });
+      try {
+        await sql.unsafe(`create role "${role}" login password '${password}'`);
+      } finally {
+        await sql.end();
+      }
+      return { role, primaryUrl: asUser(withDatabase(primaryRoot, name), role, password), replicaUrl: asUser(replicaUrl, role, password) };
+    },
     async drop() {
       const sql = postgres(primaryRoot, { max: 1, onnotice: () => undefined });
       try {
         await sql.unsafe(`drop database if exists "${name}" with (force)`);
+        if (role) await sql.unsafe(`drop role if exists "${role}"`);
       } finally {
         await sql.end();
       }
