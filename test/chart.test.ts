@@ -131,8 +131,18 @@ describeOnLinuxX64('helm chart', () => {
       const orders = podSpecOf(deployments.find((d) => d.metadata.name === 'tessera-orders')!).containers[0].env;
       const clustersEnv = JSON.parse(orders.find((e: { name: string }) => e.name === 'DATABASE_CLUSTERS').value);
       expect(clustersEnv.map((c: { name: string }) => c.name)).toEqual(['shard-a', 'shard-b']);
-      expect(clustersEnv[0].primary).toBe('postgres://orders:$(DB_PASSWORD)@tessera-pg-shard-a-rw:5432/orders');
-      expect(clustersEnv[0].replicas).toEqual(['postgres://orders:$(DB_PASSWORD)@tessera-pg-shard-a-ro:5432/orders']);
+      // The service connects as its runtime role (rows only); the migration Job as the owner, granting that role.
+      expect(clustersEnv[0].primary).toBe('postgres://orders_app:$(DB_PASSWORD)@tessera-pg-shard-a-rw:5432/orders');
+      expect(clustersEnv[0].replicas).toEqual(['postgres://orders_app:$(DB_PASSWORD)@tessera-pg-shard-a-ro:5432/orders']);
+      expect(orders.find((e: { name: string }) => e.name === 'DB_PASSWORD').valueFrom.secretKeyRef.name).toBe('tessera-db-orders-app');
+      const migrate = podSpecOf(objects.find((o) => o.kind === 'Job' && o.metadata.name === 'tessera-orders-migrate')!).containers[0].env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string } } }[];
+      expect(JSON.parse(migrate.find((e) => e.name === 'DATABASE_CLUSTERS')!.value!)[0].primary).toBe('postgres://orders:$(DB_PASSWORD)@tessera-pg-shard-a-rw:5432/orders');
+      expect(migrate.find((e) => e.name === 'DB_PASSWORD')!.valueFrom!.secretKeyRef.name).toBe('tessera-db-orders');
+      expect(migrate.find((e) => e.name === 'DATABASE_RUNTIME_ROLE')!.value).toBe('orders_app');
+      const roles = clusters.find((c) => c.metadata.name === 'tessera-pg-shard-a')!.spec.managed.roles.map((r: { name: string; passwordSecret: { name: string } }) => `${r.name}:${r.passwordSecret.name}`);
+      expect(roles).toEqual(expect.arrayContaining(['orders:tessera-db-orders', 'orders_app:tessera-db-orders-app', 'payments_app:tessera-db-payments-app']));
+      const secrets = ofKind(objects, 'Secret').map((s) => s.metadata.name);
+      expect(secrets).toEqual(expect.arrayContaining(['tessera-db-orders', 'tessera-db-orders-app']));
       const shardMap = JSON.parse(ofKind(objects, 'ConfigMap').find((c) => c.metadata.name === 'tessera-shard-map')!.data['shard-map.json']);
       expect(shardMap).toEqual({ logicalShards: 1024, ranges: [{ from: 0, to: 511, cluster: 'shard-a' }, { from: 512, to: 1023, cluster: 'shard-b' }] });
     });

@@ -56,13 +56,14 @@ app.kubernetes.io/component: {{ .component | default "service" }}
 {{- define "tessera.databaseClusters" -}}
 {{- $root := .root -}}
 {{- $svc := .name -}}
+{{- $user := default $svc .user -}}
 {{- $entries := list -}}
 {{- range $cluster := splitList "," (include "tessera.clustersOf" .) -}}
 {{- $pg := include "tessera.pgCluster" (dict "root" $root "cluster" $cluster) -}}
 {{- $rw := ternary (printf "%s-pooler-rw" $pg) (printf "%s-rw" $pg) (eq $root.Values.postgres.connectVia "pooler") -}}
 {{- $ro := ternary (printf "%s-pooler-ro" $pg) (printf "%s-ro" $pg) (eq $root.Values.postgres.connectVia "pooler") -}}
-{{- $url := printf "postgres://%s:$(DB_PASSWORD)@%s:5432/%s" $svc $rw $svc -}}
-{{- $roUrl := printf "postgres://%s:$(DB_PASSWORD)@%s:5432/%s" $svc $ro $svc -}}
+{{- $url := printf "postgres://%s:$(DB_PASSWORD)@%s:5432/%s" $user $rw $svc -}}
+{{- $roUrl := printf "postgres://%s:$(DB_PASSWORD)@%s:5432/%s" $user $ro $svc -}}
 {{- $replicas := ternary (list $roUrl) (list) (gt (int $root.Values.postgres.instances) 1) -}}
 {{- $entries = append $entries (dict "name" $cluster "primary" $url "replicas" $replicas) -}}
 {{- end -}}

@@ -1,6 +1,11 @@
-{{/* Environment of one service container. Call with (dict "root" $ "name" "orders" "cfg" $cfg). */}}
+{{/*
+Environment of one service container. Call with (dict "root" $ "name" "orders" "cfg" $cfg), and "migrate" true for the
+migration Job: it connects as the tables' owner (<service>) and grants the service's runtime role (<service>_app),
+which the service connects as, data privileges only.
+*/}}
 {{- define "tessera.serviceEnv" -}}
 {{- $root := .root -}}
+{{- $user := ternary .name (printf "%s_app" .name) (default false .migrate) -}}
 {{- $node := index (include "tessera.topology" $root | fromYaml).services .name -}}
 - name: GRPC_PORT
   value: {{ .cfg.port | quote }}
@@ -13,10 +18,14 @@
 - name: DB_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ include "tessera.name" (dict "root" $root "name" (printf "db-%s" .name)) }}
+      name: {{ include "tessera.name" (dict "root" $root "name" (printf "db-%s" (replace "_" "-" $user))) }}
       key: password
 - name: DATABASE_CLUSTERS
-  value: {{ include "tessera.databaseClusters" . | quote }}
+  value: {{ include "tessera.databaseClusters" (dict "root" $root "name" .name "user" $user) | quote }}
+{{- if .migrate }}
+- name: DATABASE_RUNTIME_ROLE
+  value: {{ printf "%s_app" .name | quote }}
+{{- end }}
 {{- if ne .name "catalog" }}
 - name: SHARD_MAP_FILE
   value: /etc/tessera/shard-map.json
