@@ -118,6 +118,11 @@ describe('npm start, end to end', () => {
     await eventually('a refund notification', async () => ((await json(base, 'GET', '/api/v2/notifications', { token })).body.data as { type: string }[]).find((n) => n.type === 'payment.refunded'), SLOW);
     await eventually('a cancellation webhook', async () => hooks.find((h) => h.body.includes('order.cancelled')), SLOW);
 
+    // Everything so far was ordinary use: not one 5xx (the crash below may legitimately cost some 503s).
+    const { edgeMetrics } = JSON.parse(readFileSync(path.join(dataDir, 'status.json'), 'utf8')) as { edgeMetrics: string };
+    const serverErrors = (await (await fetch(edgeMetrics)).text()).split('\n').filter((l) => /^http_server_request_duration_seconds_count\{.*status="5\d\d"/.test(l));
+    expect(serverErrors).toEqual([]);
+
     // a crashed service is reported and restarted
     const catalogPid = Number(/│ \d+\s+│ 'catalog-1'\s+│ \d+\s+│ (\d+)/.exec(output)![1]);
     process.kill(catalogPid, 'SIGKILL');

@@ -109,6 +109,7 @@ async function main(): Promise<void> {
     await step('demo data', () => seedDemoData({ users: target(ports.users), catalog: target(ports.catalogA, ports.catalogB) }), (r) => `${r.products ? `${r.products} products, ` : ''}user ${r.demoUser}`);
 
     const edgePort = options.port === 0 ? await freePort() : options.port;
+    const edgeMetricsPort = await freePort();
     await step(`REST edge on http://localhost:${edgePort}`, () =>
       supervisor.start({
         name: 'edge',
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
         env: {
           HOST: options.host,
           PORT: String(edgePort),
-          METRICS_PORT: String(0),
+          METRICS_PORT: String(edgeMetricsPort),
           LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
           DRAIN_DELAY_MS: '0',
           REDIS_URL: redisUrl,
@@ -147,6 +148,7 @@ async function main(): Promise<void> {
       JSON.stringify(
         {
           edge: `http://127.0.0.1:${edgePort}`,
+          edgeMetrics: `http://127.0.0.1:${edgeMetricsPort}/metrics`,
           redis: redisUrl,
           databases: Object.fromEntries(SERVICE_NAMES.map((s) => [s, JSON.parse(databaseClusters(pg, s)) as unknown])),
           processes: supervisor.status().map((s) => ({ name: s.name, pid: s.pid, port: s.port })),
