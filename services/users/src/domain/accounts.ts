@@ -110,7 +110,6 @@ async function reauthenticate(id: string, reauth: Reauthentication | undefined, 
  */
 export async function ensureAdmin(input: { email: string; password: string }, deps: AccountsDeps, deadline: number): Promise<{ admin: User } | { refused: 'email-held-by-another-account' }> {
   const email = normalizeEmail(input.email);
-  assertValid([emailViolation(email), passwordViolation(input.password, email)]);
   for (let attempt = 0; attempt < 2; attempt++) {
     const existing = await deps.users.findByEmail(email, deadline);
     if (existing) {
@@ -120,6 +119,7 @@ export async function ensureAdmin(input: { email: string; password: string }, de
       await deps.users.setRole(user.id, 'admin', deadline);
       return { admin: { ...user, role: 'admin' } };
     }
+    assertValid([emailViolation(email), passwordViolation(input.password, email)]);
     const { value } = await deps.users.insert({ shard: deps.users.shardForEmail(email), email, displayName: 'Administrator', passwordHash: await deps.hasher.hash(input.password), role: 'admin' }, deadline);
     if (value) return { admin: value };
     // Another process created it between our lookup and insert: look again.
