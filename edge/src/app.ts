@@ -8,7 +8,7 @@ import { createLoaders } from './batching/loaders';
 import type { Authenticator } from './auth/authenticator';
 import type { Clients } from './clients';
 import { bodyLimitBytes, trustProxySetting, type EdgeConfig } from './config';
-import { installErrorHandling } from './errors/error-handler';
+import { clientErrorHandler, installErrorHandling } from './errors/error-handler';
 import { ConsistencyMemory } from './http/consistency-memory';
 import { OPS_ROUTES, opsRoutes } from './http/ops-routes';
 import type { PublicCache } from './http/public-cache';
@@ -69,6 +69,7 @@ export async function createApp(deps: EdgeDeps): Promise<{ app: FastifyInstance;
     // Longer path parameters than any real id are not worth routing.
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
+    clientErrorHandler,
   });
   const mounted = recordMountedRoutes(app);
   installRequestContext(app, deps.registry);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { findNulString } from '@tessera/grpc-kit';
 import { problem, type Violation } from '../errors/problem';
 
 export type Where = '' | '/query' | '/path';
@@ -14,6 +15,9 @@ function violations(error: z.ZodError, root: Where): Violation[] {
 /** Parses one part of the request with its schema, or throws a 400 naming every bad field. */
 export function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, root: Where): T {
   if (!schema) return {} as T;
+  // Postgres text cannot hold U+0000: refuse it here, as bad input, not deep inside as a 500.
+  const nul = findNulString(value);
+  if (nul) throw problem(400, 'request has invalid fields', [{ pointer: `${root}${nul === '/' ? '' : nul}` || '/', detail: 'must not contain NUL characters' }]);
   const result = schema.safeParse(value);
   if (!result.success) throw problem(400, 'request has invalid fields', violations(result.error, root));
   return result.data;

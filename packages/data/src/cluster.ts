@@ -2,7 +2,7 @@ import postgres, { type Sql, type TransactionSql } from 'postgres';
 import { AppError, Code } from '@tessera/errors';
 import { formatToken, parseLsn, type ConsistencyToken } from './consistency';
 import type { DataMetrics } from './data-metrics';
-import { DbTimeoutError, isConnectionError, isRefusedBeforeSending, toAppError, withTimeout } from './db-errors';
+import { DbTimeoutError, isConnectionError, isRefusedBeforeSending, isSchemaBehind, toAppError, withTimeout } from './db-errors';
 import { Replica } from './replica';
 import type { ClusterConfig } from './shard-map';
 
@@ -147,6 +147,11 @@ export class ClusterDb {
         const value = await this.timed('replica', 'read', () => withTimeout(fn(replica.sql), budget, `replica ${replica.name}`));
         return { value, servedBy: replica.name };
       } catch (error) {
+        if (isSchemaBehind(error)) {
+          // A migration the replica has not replayed yet (a table or column it does not know): the primary has it.
+          reason = 'replica_schema_behind';
+          continue;
+        }
         if (!isConnectionError(error)) throw toAppError(error, 'the database');
         replica.markDown();
         reason = error instanceof DbTimeoutError ? 'replica_timeout' : 'replica_error';

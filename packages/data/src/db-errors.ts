@@ -19,6 +19,12 @@ export function isConnectionError(error: unknown): boolean {
   return typeof code === 'string' && (CONNECTION_CODES.has(code) || CONNECTION_SQLSTATES.test(code));
 }
 
+/** 42P01 undefined_table, 42703 undefined_column, 42883 undefined_function: on a replica, a schema change it has not replayed yet. */
+export function isSchemaBehind(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '42P01' || code === '42703' || code === '42883';
+}
+
 /** Nothing reached the server, so even a non-idempotent write is safe to retry. */
 export function isRefusedBeforeSending(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

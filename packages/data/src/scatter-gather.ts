@@ -4,7 +4,8 @@ import type { ClusterDb, ReadOptions } from './cluster';
 import { isIdDigits } from './ids';
 import { MAX_OFFSET, type PageRequest } from './paging';
 
-const MAX_BIGINT = (1n << 63n) - 1n;
+// Both halves become Postgres values: the id a bigint (past 2^63-1: error 22003), the time a timestamp (past year 9999: 22008).
+const MAX_CURSOR_MICROS = 253_402_300_799_999_999n;
 
 /** Position in a (created_at desc, id desc) listing; microseconds, so no two rows of one millisecond collide. */
 export interface ListCursor {
@@ -39,8 +40,7 @@ export function encodeCursor(cursor: ListCursor): string {
 
 export function decodeCursor(value: string, field = '/page_token'): ListCursor {
   const match = value.length <= 64 ? /^(\d{1,19})\.(\d{1,19})$/.exec(Buffer.from(value, 'base64url').toString()) : null;
-  // Both halves become Postgres bigints: out of range is a bad token, not error 22003.
-  if (!match || BigInt(match[1]!) > MAX_BIGINT || !isIdDigits(match[2]!)) throw AppError.invalidArgument('invalid page token', [{ field, description: 'must be a next_page_token from a previous response' }]);
+  if (!match || BigInt(match[1]!) > MAX_CURSOR_MICROS || !isIdDigits(match[2]!)) throw AppError.invalidArgument('invalid page token', [{ field, description: 'must be a next_page_token from a previous response' }]);
   return { createdAtMicros: BigInt(match[1]!), id: BigInt(match[2]!) };
 }
 

@@ -9,3 +9,4 @@ export { runMain, serveGrpc, grpcServiceConfigShape, type RunningService, type S
 export { MetadataKeys } from './metadata-keys';
 export { incomingConsistencyTokens, returnConsistencyToken } from './consistency';
 export { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+export { findNulString } from './nul-guard';

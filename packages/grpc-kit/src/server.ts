@@ -15,7 +15,9 @@ import { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import type { Logger } from '@tessera/logging';
 import type { Registry } from 'prom-client';
 import { runInCallContext, traceFromMetadata, type CallContext } from './call-context';
+import { AppError } from '@tessera/errors';
 import { toServiceError } from './error-mapping';
+import { findNulString } from './nul-guard';
 import { observabilityInterceptor } from './server-interceptors';
 
 /**
@@ -151,7 +153,11 @@ export class GrpcServer {
         trailer: new GrpcMetadata(),
         logger: logger.child({ requestId: trace.requestId, traceId: trace.traceId }),
       };
-      runInCallContext(ctx, () => handler(call.request, ctx)).then(
+      const nul = findNulString(call.request);
+      const handled = nul
+        ? Promise.reject(AppError.invalidArgument('request has invalid fields', [{ field: nul, description: 'must not contain NUL characters' }]))
+        : runInCallContext(ctx, () => handler(call.request, ctx));
+      handled.then(
         (response) => callback(null, response, ctx.trailer),
         (error: unknown) => {
           const serviceError = toServiceError(error, ctx.logger);

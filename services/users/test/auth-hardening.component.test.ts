@@ -116,4 +116,11 @@ describe('users: auth hardening', () => {
     await accounts.deleteUser({ id: user.id });
     expect(Number((await redis.hgetall(revocationKey(user.id))).all)).toBeGreaterThanOrEqual(before);
   });
+
+  test('when a gRPC request carries a NUL character in any string, then INVALID_ARGUMENT naming the field, and nothing reaches Postgres', async () => {
+    const bad = await failure(accounts.createUser({ email: 'nul\u0000@hardening.test', password: PASSWORD, displayName: 'x' }));
+    expect(bad?.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect(JSON.parse(String(bad!.metadata.get(MetadataKeys.fieldViolations)[0]))).toEqual([{ field: '/email', description: 'must not contain NUL characters' }]);
+    expect((await failure(auth.login({ email: 'someone@hardening.test', password: 'pass\u0000word' })))?.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+  });
 });
