@@ -95,6 +95,17 @@ export class ClusterDb {
     return this.config.name;
   }
 
+  /**
+   * A client of its own holding one connection to the primary, for work tied
+   * to a session (advisory locks). The caller ends it, and replaces it after
+   * a connection error rather than writing to it again. Not `reserve()`:
+   * postgres.js 3.4.9 throws an uncatchable TypeError when a reserved
+   * connection whose socket closed is written to (porsager/postgres#1208).
+   */
+  session(): Sql {
+    return postgres(this.config.primary, { max: 1, connect_timeout: this.options.connectTimeoutS, prepare: this.options.prepare, onnotice: () => undefined, idle_timeout: 0 });
+  }
+
   /** Runs the first health checks, so the first reads already know which replicas answer. */
   async start(): Promise<void> {
     await Promise.all(this.replicas.map((r) => r.start()));

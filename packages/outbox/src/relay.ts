@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { ReservedSql } from 'postgres';
+import type { Sql } from 'postgres';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ClusterDb } from '@tessera/data';
+import { isConnectionError, type ClusterDb } from '@tessera/data';
 import type { Logger } from '@tessera/logging';
 import { fullJitterBackoff, PollLoop } from '@tessera/workers';
 
@@ -58,6 +58,9 @@ function relayMetrics(registry: Registry) {
   return m;
 }
 
+/** The leader's connection was replaced under it (the lock went with the old one). */
+class LostSessionError extends Error {}
+
 /**
  * Relays one cluster's outbox, at least once, in order per aggregate. Every
  * replica of a service runs one per cluster; a session advisory lock makes
@@ -67,7 +70,9 @@ function relayMetrics(registry: Registry) {
  */
 export class OutboxRelay {
   private readonly loop: PollLoop;
-  private leaderConnection: ReservedSql | undefined;
+  /** This relay's own session to the primary (see ClusterDb.session), and its backend pid while it holds the lock. */
+  private session: Sql | undefined;
+  private leaderPid: number | undefined;
   private readonly lockKey: string;
   private readonly labels: { producer: string; cluster: string };
   private readonly metrics: ReturnType<typeof relayMetrics>;
@@ -80,10 +85,10 @@ export class OutboxRelay {
     this.loop = new PollLoop(
       async () => (await this.ensureLeader()) && this.round(),
       // Followers only check for leadership now and then.
-      () => (this.leaderConnection ? pollMs : pollMs * 5),
+      () => (this.leaderPid !== undefined ? pollMs : pollMs * 5),
       async (error) => {
         this.o.logger.warn({ err: error, cluster: this.o.cluster.name }, 'outbox relay round failed');
-        await this.stepDown();
+        await this.stepDown(isConnectionError(error) || error instanceof LostSessionError);
       },
       o.pokeDelayMs ?? 10,
     );
@@ -101,44 +106,48 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     await this.loop.stop();
     await this.stepDown();
+    await this.endSession();
   }
 
   private async ensureLeader(): Promise<boolean> {
-    if (this.leaderConnection) return true;
-    const connection = await this.o.cluster.primary.reserve();
-    const [row] = await connection<{ locked: boolean }[]>`select pg_try_advisory_lock(${this.lockKey}::bigint) as locked`;
-    if (!row?.locked) {
-      connection.release();
-      return false;
-    }
-    this.leaderConnection = connection;
+    if (this.leaderPid !== undefined) return true;
+    this.session ??= this.o.cluster.session();
+    const [row] = await this.session<{ locked: boolean; pid: number }[]>`select pg_try_advisory_lock(${this.lockKey}::bigint) as locked, pg_backend_pid() as pid`;
+    if (!row?.locked) return false;
+    this.leaderPid = row.pid;
     this.metrics.leader.set(this.labels, 1);
     this.o.logger.info({ cluster: this.o.cluster.name }, 'outbox relay is leader');
     return true;
   }
 
-  private async stepDown(): Promise<void> {
-    const connection = this.leaderConnection;
-    this.leaderConnection = undefined;
+  private async endSession(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    await session?.end({ timeout: 0 }).catch(() => undefined);
+  }
+
+  /**
+   * Gives up leadership. When the session failed, the lock went with it and
+   * the session is ended and replaced, never written to again.
+   */
+  private async stepDown(sessionFailed = false): Promise<void> {
+    const wasLeader = this.leaderPid !== undefined;
+    this.leaderPid = undefined;
     this.metrics.leader.set(this.labels, 0);
-    if (!connection) return;
-    try {
-      await connection`select pg_advisory_unlock(${this.lockKey}::bigint)`;
-    } catch {
-      // The connection is gone, and the lock with it.
-    }
-    connection.release();
+    if (sessionFailed) return this.endSession();
+    if (!wasLeader || !this.session) return;
+    await this.session`select pg_advisory_unlock(${this.lockKey}::bigint)`.catch(() => this.endSession());
   }
 
   /** One batch; true when there may be more waiting. */
   private async round(): Promise<boolean> {
-    const sql = this.leaderConnection!;
+    const sql = this.session!;
     const batchSize = this.o.batchSize ?? 100;
     // The due heads and the backlog in one round trip: a stats row always comes back, with the events (if any) beside it.
-    const result = await sql<(Row & { backlog: number; age: number | null })[]>`
+    const result = await sql<(Row & { backlog: number; age: number | null; pid: number })[]>`
       with pending as (select * from outbox where delivered_at is null),
-      stats as (select count(*)::int as backlog, extract(epoch from now() - min(created_at))::float8 as age from pending)
-      select h.*, s.backlog, s.age from stats s
+      stats as (select count(*)::int as backlog, extract(epoch from now() - min(created_at))::float8 as age, pg_backend_pid() as pid from pending)
+      select h.*, s.backlog, s.age, s.pid from stats s
       left join lateral (
         select id::text, type, aggregate_id, user_id, payload, created_at, attempts from (
           select distinct on (aggregate_id) * from pending order by aggregate_id, id
@@ -146,6 +155,8 @@ export class OutboxRelay {
         where next_attempt_at <= now()
         order by id limit ${batchSize}
       ) h on true`;
+    // A dropped connection the client silently replaced has lost the lock: this relay is no longer the leader.
+    if (result[0]?.pid !== this.leaderPid) throw new LostSessionError('the leader session was replaced; its lock is gone');
     this.metrics.backlog.set(this.labels, result[0]?.backlog ?? 0);
     this.metrics.age.set(this.labels, result[0]?.age ?? 0);
     const rows = result.filter((r) => r.id !== null);

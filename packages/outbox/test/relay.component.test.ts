@@ -5,7 +5,7 @@ import { ShardedDb, ShardMap, type ClusterDb } from '@tessera/data';
 import { createLogger } from '@tessera/logging';
 import { createRegistry, type Registry } from '@tessera/metrics';
 import { enqueueEvent, OUTBOX_SQL, OutboxRelay, type OutboxEvent } from '@tessera/outbox';
-import { testDatabase, type TestDatabase, metricSum, until } from '@tessera/testing';
+import { startTestShards, testDatabase, type TestDatabase, metricSum, until } from '@tessera/testing';
 
 
 
@@ -70,4 +70,38 @@ describe('outbox relay', () => {
     expect(new Set(log.map((e) => e.id)).size).toBe(log.length);
     expect(log.every((e) => e.id.startsWith('test:'))).toBe(true);
   });
+
+  test('when the leader\'s primary goes down and comes back, then the process does not crash, and the relay leads and delivers again', async () => {
+    const shards = await startTestShards({ count: 1, replicas: 0 });
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    const own = await ShardedDb.connect({ shardMap: ShardMap.single(shards.clusters[0]!.name), clusters: shards.clusters, registry: createRegistry(), pool: { queryTimeoutMs: 1_000, maxAttempts: 1 } });
+    const registry = createRegistry();
+    const relay = new OutboxRelay({ producer: 'outage', cluster: own.clusters[0]!, deliver: async (events) => void log.push(...events), logger, registry, pollMs: 20 });
+    const log: OutboxEvent[] = [];
+    try {
+      await own.migrateAll(mkdtempSync(path.join(tmpdir(), 'no-migrations-')), [OUTBOX_SQL]);
+      const write = (type: string) => own.clusters[0]!.write((tx) => enqueueEvent(tx, { type, aggregateId: 'X', userId: 'usr_1', shard: 1, payload: {} }));
+      relay.start();
+      await until('the relay to lead', async () => (await metricSum(registry, 'outbox_relay_leader')) === 1);
+      await write('before');
+      await until('the first event delivered', () => log.some((e) => e.type === 'before'));
+
+      await shards.servers[0]!.primary.stop();
+      await until('the relay to step down', async () => (await metricSum(registry, 'outbox_relay_leader')) === 0, 10_000);
+      // A few more rounds against the dead primary.
+      await new Promise((r) => setTimeout(r, 300));
+      await shards.servers[0]!.primary.start();
+      await until('the relay to lead again', async () => (await metricSum(registry, 'outbox_relay_leader')) === 1, 15_000);
+      await until('a write to succeed again', () => write('after').then(() => true, () => false), 15_000, 200);
+      await until('the event after the outage delivered', () => log.some((e) => e.type === 'after'), 15_000);
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      await relay.stop();
+      await own.end();
+      await shards.stop();
+    }
+  }, 60_000);
 });
