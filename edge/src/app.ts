@@ -35,6 +35,8 @@ export interface EdgeDeps {
   ready: () => Promise<boolean>;
   /** Public answers kept in this process (undefined: off). */
   publicCache?: PublicCache | undefined;
+  /** True once the edge is shutting down: answers then ask clients to close their connection. */
+  draining?: () => boolean;
 }
 
 /** A hop count becomes proxy-addr's function form ("trust the first n hops"); the rest passes as it is. */
@@ -68,11 +70,20 @@ export async function createApp(deps: EdgeDeps): Promise<{ app: FastifyInstance;
     genReqId: () => '',
     // Longer path parameters than any real id are not worth routing.
     routerOptions: { maxParamLength: 200 },
-    return503OnClosing: true,
+    // Requests already on a connection when the server closes are served, not refused: see the drain in main.ts.
+    return503OnClosing: false,
     clientErrorHandler,
   });
   const mounted = recordMountedRoutes(app);
   installRequestContext(app, deps.registry);
+  const draining = deps.draining;
+  if (draining) {
+    app.addHook('onRequest', (_request, reply, done) => {
+      // While draining, every answer ends its connection, so no client is left holding a keep-alive socket to reuse.
+      if (draining()) reply.header('connection', 'close');
+      done();
+    });
+  }
   installSecurityHeaders(app);
   installErrorHandling(app, deps.logger);
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);

@@ -61,7 +61,7 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
   // Product answers kept here, dropped when the catalog announces a change (see PublicCache for the staleness bound).
   const publicCache = config.PUBLIC_CACHE_TTL_MS > 0 ? new PublicCache({ maxEntries: config.PUBLIC_CACHE_MAX_ENTRIES, ttlMs: config.PUBLIC_CACHE_TTL_MS }) : undefined;
   const changes = publicCache ? subscribeChanges(config.REDIS_URL, 'products', { changed: (ids) => publicCache.invalidate(ids), resync: () => publicCache.clear() }, logger) : undefined;
-  const { app } = await createApp({ config, logger, registry, clients, authenticator, redis, ready, publicCache });
+  const { app } = await createApp({ config, logger, registry, clients, authenticator, redis, ready, publicCache, draining: () => draining });
   await app.listen({ port: config.PORT, host: config.HOST });
   const server: Server = app.server;
   server.headersTimeout = 66_000;
@@ -72,10 +72,12 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
     port,
     metricsPort: metrics.port,
     async stop() {
-      // Drain: /readyz fails first so the load balancer stops sending, then in-flight requests finish.
+      // Drain: /readyz fails and every answer says `Connection: close` while the load balancer stops
+      // sending (DRAIN_DELAY_MS); then the server stops accepting, the requests in flight finish, the
+      // connections still idle are closed, and stop resolves as soon as the last connection is gone
+      // (SHUTDOWN_TIMEOUT_MS is only the bound).
       draining = true;
       if (config.DRAIN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.DRAIN_DELAY_MS));
-      // Fastify's close stops accepting, lets in-flight requests finish and closes idle keep-alive sockets.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.closeAllConnections();
