@@ -62,7 +62,7 @@ describe('crashes (real processes killed with SIGKILL)', () => {
     await paymentsProcess!.kill();
   });
 
-  test('when payments is killed right after the processor charged, then recovery finishes the order PAID with exactly one charge', async () => {
+  test('when payments is killed right after the processor charged, then recovery finishes the order PAID with exactly one charge, and a retry with the key shows it PAID', async () => {
     await startPayments({ CRASH_AT: 'after_processor_authorize' });
     await startOrders({ PAYMENT_TIMEOUT_MS: '1000' });
     const user = newUserId();
@@ -79,5 +79,8 @@ describe('crashes (real processes killed with SIGKILL)', () => {
     expect(charges!.n).toBe(1);
     const ledger = await platform.sql('payments')<{ status: string }[]>`select l.status from payment_ledger l join payments p on p.id = l.payment_id where p.order_id = ${order!.id.slice(4)} order by l.id`;
     expect(ledger.map((l) => l.status)).toEqual(['pending', 'authorized']);
+    // The first answer said PENDING; a retry with the key now shows the same order as it is: PAID.
+    const replay = await platform.orders.createOrder({ userId: user, items: [{ productId: p.id, quantity: 2 }], paymentMethod: 'pm_card_ok', idempotencyKey: 'k-crash-payments' });
+    expect([replay.replayed, replay.order!.id, replay.order!.status]).toEqual([true, order!.id, orders.OrderStatus.ORDER_STATUS_PAID]);
   });
 });

@@ -32,7 +32,7 @@ function validate(input: { items: { productId: string; quantity: number }[]; pay
 
 /**
  * POST /orders: claim the Idempotency-Key, write the order PENDING, and run
- * the saga as far as it goes. A replay returns the first response; the same
+ * the saga as far as it goes. A replay answers with the same order, as it is now; the same
  * key with another request is refused; a concurrent duplicate is ABORTED.
  * `token` is the newest write's consistency token ('' when nothing was written).
  */
@@ -44,7 +44,12 @@ export async function createOrder(
   validate(input);
   const requestHash = createHash('sha256').update(JSON.stringify([input.items.map((i) => [i.productId, i.quantity]), input.paymentMethod])).digest('hex');
   const claim = await deps.orders.claimKey(input.userId, input.key, requestHash, deps.keyLeaseMs, deadline);
-  if (claim.kind === 'replay') return { order: claim.response, replayed: true, token: '' };
+  if (claim.kind === 'replay') {
+    // The same order as the first answer, as it is now: a client retrying after a lost answer
+    // learns that its order was paid since, not the pending it would have seen then.
+    const current = await deps.orders.find(input.userId, claim.response.id, { tokens: [], deadline, primary: true });
+    return { order: current ?? claim.response, replayed: true, token: '' };
+  }
   if (claim.kind === 'mismatch') throw AppError.failedPrecondition('this Idempotency-Key was used with a different request', Reason.IDEMPOTENCY_KEY_REUSED);
   if (claim.kind === 'in_progress') throw AppError.aborted('a request with this Idempotency-Key is still in progress');
 
