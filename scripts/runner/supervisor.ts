@@ -18,7 +18,20 @@ interface Managed {
   spec: ProcessSpec;
   child?: ChildProcess;
   restarts: number;
+  /** Crashes in a row without a healthy run between them: what the backoff grows with. */
+  streak: number;
+  launchedAt: number;
   healthy: boolean;
+}
+
+/**
+ * When to restart after a crash: 0.5 s doubling per crash in a row, up to
+ * 30 s; a process that ran for `healthyAfterMs` before it died counts as
+ * having recovered, so its next crash starts the backoff over.
+ */
+export function nextRestart(previousStreak: number, ranForMs: number, healthyAfterMs = 60_000): { streak: number; delayMs: number } {
+  const streak = ranForMs >= healthyAfterMs ? 1 : previousStreak + 1;
+  return { streak, delayMs: Math.min(30_000, 500 * 2 ** Math.min(streak - 1, 6)) };
 }
 
 /**
@@ -31,7 +44,7 @@ export class Supervisor {
   private stopping = false;
 
   async start(spec: ProcessSpec): Promise<void> {
-    const m: Managed = { spec, restarts: 0, healthy: false };
+    const m: Managed = { spec, restarts: 0, streak: 0, launchedAt: Date.now(), healthy: false };
     this.managed.set(spec.name, m);
     this.launch(m);
     await waitForPort(spec.port, 60_000, () => m.child?.exitCode !== null && m.child?.exitCode !== undefined, spec);
@@ -52,10 +65,12 @@ export class Supervisor {
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...m.spec.env }, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     m.child = child;
+    m.launchedAt = Date.now();
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
       m.restarts++;
-      const delay = Math.min(30_000, 500 * 2 ** Math.min(m.restarts - 1, 6));
+      const { streak, delayMs: delay } = nextRestart(m.streak, Date.now() - m.launchedAt);
+      m.streak = streak;
       process.stdout.write(`\n⚠ ${m.spec.name} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)}s — see ${m.spec.logFile}\n`);
       setTimeout(() => !this.stopping && this.launch(m), delay).unref();
     });
