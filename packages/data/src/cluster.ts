@@ -2,7 +2,7 @@ import postgres, { type Sql, type TransactionSql } from 'postgres';
 import { AppError, Code } from '@tessera/errors';
 import { formatToken, parseLsn, type ConsistencyToken } from './consistency';
 import type { DataMetrics } from './data-metrics';
-import { DbTimeoutError, isConnectionError, isRefusedBeforeSending, isSchemaBehind, toAppError, withTimeout } from './db-errors';
+import { DbTimeoutError, isConnectionError, isRefusedBeforeSending, isSchemaBehind, reconnectBackoff, toAppError, withTimeout } from './db-errors';
 import { Replica } from './replica';
 import type { ClusterConfig } from './shard-map';
 
@@ -83,7 +83,7 @@ export class ClusterDb {
     private readonly options: PoolOptions,
     private readonly metrics: DataMetrics,
   ) {
-    this.primary = postgres(config.primary, { max: options.poolMax, connect_timeout: options.connectTimeoutS, prepare: options.prepare, onnotice: () => undefined, idle_timeout: 60 });
+    this.primary = postgres(config.primary, { max: options.poolMax, connect_timeout: options.connectTimeoutS, prepare: options.prepare, onnotice: () => undefined, idle_timeout: 60, backoff: reconnectBackoff });
     this.replicas = config.replicas.map(
       (url, i) => new Replica({ cluster: config.name, name: `${config.name}-replica-${i + 1}`, url, poolMax: options.poolMax, connectTimeoutS: options.connectTimeoutS, prepare: options.prepare, checkIntervalMs: options.checkIntervalMs, checkTimeoutMs: options.checkTimeoutMs, maxLagSeconds: options.maxLagSeconds, metrics }),
     );
@@ -103,7 +103,7 @@ export class ClusterDb {
    * connection whose socket closed is written to (porsager/postgres#1208).
    */
   session(): Sql {
-    return postgres(this.config.primary, { max: 1, connect_timeout: this.options.connectTimeoutS, prepare: this.options.prepare, onnotice: () => undefined, idle_timeout: 0 });
+    return postgres(this.config.primary, { max: 1, connect_timeout: this.options.connectTimeoutS, prepare: this.options.prepare, onnotice: () => undefined, idle_timeout: 0, backoff: reconnectBackoff });
   }
 
   /** Runs the first health checks, so the first reads already know which replicas answer. */

@@ -19,6 +19,16 @@ export function isConnectionError(error: unknown): boolean {
   return typeof code === 'string' && (CONNECTION_CODES.has(code) || CONNECTION_SQLSTATES.test(code));
 }
 
+/**
+ * postgres.js's wait before reconnecting, in seconds: 50 ms doubling to 1 s,
+ * jittered. Its default grows to 20 s after a few failed attempts (the count
+ * is shared by the whole pool), so queries waiting for a connection would
+ * stay waiting long after a restarted server is back.
+ */
+export function reconnectBackoff(retries: number): number {
+  return Math.min(0.05 * 2 ** retries, 1) * (0.5 + Math.random() / 2);
+}
+
 /** 42P01 undefined_table, 42703 undefined_column, 42883 undefined_function: on a replica, a schema change it has not replayed yet. */
 export function isSchemaBehind(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

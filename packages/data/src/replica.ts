@@ -1,7 +1,7 @@
 import postgres, { type Sql } from 'postgres';
 import { parseLsn } from './consistency';
 import type { DataMetrics } from './data-metrics';
-import { withTimeout } from './db-errors';
+import { reconnectBackoff, withTimeout } from './db-errors';
 
 export interface ReplicaOptions {
   cluster: string;
@@ -34,7 +34,7 @@ export class Replica {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: ReplicaOptions) {
-    const common = { connect_timeout: o.connectTimeoutS, prepare: o.prepare, onnotice: () => undefined, idle_timeout: 60 };
+    const common = { connect_timeout: o.connectTimeoutS, prepare: o.prepare, onnotice: () => undefined, idle_timeout: 60, backoff: reconnectBackoff };
     this.sql = postgres(o.url, { ...common, max: o.poolMax });
     // Its own connection, so health checks never queue behind application queries.
     this.probe = postgres(o.url, { ...common, max: 1 });
