@@ -38,8 +38,13 @@ export const DEFAULT_POOL_OPTIONS: PoolOptions = {
 export interface ReadOptions {
   /** Tokens from earlier writes: a replica must have replayed the one for this cluster. */
   tokens?: readonly ConsistencyToken[];
-  /** 'primary' for reads that must see everything (e.g. just before a write decision). */
-  consistency?: 'replica' | 'primary';
+  /**
+   * 'primary' for reads that must see everything (e.g. just before a write
+   * decision); 'primary-preferred' for reads that should (a cache fill) but
+   * may be answered by an up replica while the primary is unreachable, since
+   * a slightly stale answer beats none when no writes are landing anyway.
+   */
+  consistency?: 'replica' | 'primary' | 'primary-preferred';
   /** Absolute deadline (epoch ms), e.g. the gRPC call's. */
   deadline?: number;
 }
@@ -147,6 +152,18 @@ export class ClusterDb {
   async readWithInfo<T>(fn: (sql: Sql) => Promise<T>, options: ReadOptions = {}): Promise<ReadResult<T>> {
     if (options.consistency === 'primary' || this.replicas.length === 0) {
       return { value: await this.onPrimary('read', options, true, fn), servedBy: 'primary' };
+    }
+    if (options.consistency === 'primary-preferred') {
+      try {
+        return { value: await this.onPrimary('read', options, true, fn), servedBy: 'primary' };
+      } catch (error) {
+        const up = this.replicas.filter((r) => r.isUp());
+        if (!(error instanceof AppError && error.code === Code.UNAVAILABLE) || up.length === 0) throw error;
+        this.metrics.fallbacks.inc({ cluster: this.name, reason: 'primary_down' });
+        const replica = up[this.nextReplica++ % up.length]!;
+        const budget = Math.min(this.options.replicaTimeoutMs, remaining(options.deadline, this.options.queryTimeoutMs));
+        return { value: await this.timed('replica', 'read', () => withTimeout(fn(replica.sql), budget, `replica ${replica.name}`)), servedBy: replica.name };
+      }
     }
     const token = options.tokens?.find((t) => t.cluster === this.name);
     const candidates = this.candidates(token !== undefined);

@@ -1,6 +1,6 @@
 import { AppError, Code } from '@tessera/errors';
 import { createRegistry } from '@tessera/metrics';
-import { ShardedDb, ShardMap } from '@tessera/data';
+import { parseToken, ShardedDb, ShardMap } from '@tessera/data';
 import { startTestShards, until } from '@tessera/testing';
 
 /**
@@ -54,6 +54,29 @@ describe('a primary outage under write load', () => {
     } finally {
       running = false;
       process.off('uncaughtException', onUncaught);
+      await db.end();
+      await shards.stop();
+    }
+  }, 60_000);
+
+  test('when the primary is down, then primary-preferred reads (cache fills) are served by a replica, and primary reads fail fast with UNAVAILABLE', async () => {
+    const shards = await startTestShards({ count: 1, replicas: 1 });
+    const db = await ShardedDb.connect({ shardMap: ShardMap.single(shards.clusters[0]!.name), clusters: shards.clusters, registry: createRegistry(), pool: { checkIntervalMs: 100 } });
+    const cluster = db.clusters[0]!;
+    try {
+      const { token } = await cluster.write(async (tx) => {
+        await tx`create table profiles (id int primary key, name text)`;
+        await tx`insert into profiles values (1, 'Ada')`;
+      });
+      await until('the replica to have the row', async () => (await cluster.read((sql) => sql`select 1 from profiles where id = 1`, { tokens: [parseToken(token)!] })).length === 1);
+      await shards.servers[0]!.primary.stop();
+      const started = Date.now();
+      const { value, servedBy } = await cluster.readWithInfo((sql) => sql<{ name: string }[]>`select name from profiles where id = 1`, { consistency: 'primary-preferred', deadline: Date.now() + 10_000 });
+      expect([value, servedBy]).toEqual([[{ name: 'Ada' }], `${cluster.name}-replica-1`]);
+      const strict = await cluster.read((sql) => sql`select name from profiles where id = 1`, { consistency: 'primary', deadline: Date.now() + 10_000 }).catch((e: unknown) => e);
+      expect((strict as AppError).code).toBe(Code.UNAVAILABLE);
+      expect(Date.now() - started).toBeLessThan(6_000);
+    } finally {
       await db.end();
       await shards.stop();
     }

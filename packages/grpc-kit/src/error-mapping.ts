@@ -20,6 +20,27 @@ export function toServiceError(error: unknown, logger: Logger): Partial<ServiceE
     }
     return { code: error.code, details: error.message, metadata };
   }
+  // A call this handler made failed in a way that is about time or capacity, not a bug: the caller sees the
+  // same code (and may retry, or give up on time), with a fixed message that says nothing internal.
+  const passed = isServiceError(error) ? PASSED_THROUGH[error.code] : undefined;
+  if (passed && isServiceError(error)) {
+    logger.warn({ err: error }, 'a dependency call failed');
+    const metadata = new Metadata();
+    const retryAfter = error.metadata.get(MetadataKeys.retryAfterMs)[0];
+    if (retryAfter !== undefined) metadata.set(MetadataKeys.retryAfterMs, String(retryAfter));
+    return { code: error.code, details: passed, metadata };
+  }
   logger.error({ err: error }, 'unhandled error in handler');
   return { code: status.INTERNAL, details: 'internal error', metadata: new Metadata() };
+}
+
+const PASSED_THROUGH: Partial<Record<number, string>> = {
+  [status.UNAVAILABLE]: 'a dependency is unavailable; try again',
+  [status.DEADLINE_EXCEEDED]: 'a dependency did not answer in time',
+  [status.CANCELLED]: 'the call was cancelled',
+  [status.RESOURCE_EXHAUSTED]: 'a dependency is overloaded; try again later',
+};
+
+function isServiceError(error: unknown): error is ServiceError {
+  return typeof error === 'object' && error !== null && typeof (error as ServiceError).code === 'number' && (error as ServiceError).metadata instanceof Metadata;
 }

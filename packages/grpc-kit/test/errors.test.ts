@@ -42,4 +42,26 @@ describe('error mapping', () => {
     const everything = JSON.stringify({ details: error.details, metadata: error.metadata.getMap() });
     expect(everything).not.toMatch(/hunter2|postgres:|\.ts:\d+|at .*\(/);
   });
+
+  test('when a handler\'s own call to another service is UNAVAILABLE or out of time, then its caller gets that code (not INTERNAL), without the inner message', async () => {
+    const unavailable503 = await startUsersServer({ getUser: async () => { throw AppError.unavailable('the database is unavailable, try again'); } });
+    const down = createClient(users.UsersServiceClient, users.UsersServiceService, `127.0.0.1:${unavailable503.port}`, { registry: createRegistry(), defaultDeadlineMs: 2_000 });
+    const slow = await startUsersServer({ getUser: () => new Promise((r) => setTimeout(() => r({ user: undefined }), 2_000)) });
+    const slowClient = createClient(users.UsersServiceClient, users.UsersServiceService, `127.0.0.1:${slow.port}`, { registry: createRegistry(), defaultDeadlineMs: 200 });
+    const front = await startUsersServer({
+      getUser: async (req) => (req.id === 'usr_down' ? down.getUser({ id: 'usr_1' }) : slowClient.getUser({ id: 'usr_1' })),
+    });
+    const frontClient = createClient(users.UsersServiceClient, users.UsersServiceService, `127.0.0.1:${front.port}`, { registry: createRegistry(), defaultDeadlineMs: 5_000 });
+    try {
+      const unavailable = (await frontClient.getUser({ id: 'usr_down' }).catch((e: unknown) => e)) as ServiceError;
+      expect([unavailable.code, unavailable.details]).toEqual([GrpcStatus.UNAVAILABLE, 'a dependency is unavailable; try again']);
+      const late = (await frontClient.getUser({ id: 'usr_slow' }).catch((e: unknown) => e)) as ServiceError;
+      expect([late.code, late.details]).toEqual([GrpcStatus.DEADLINE_EXCEEDED, 'a dependency did not answer in time']);
+    } finally {
+      for (const c of [down, slowClient, frontClient]) c.close();
+      await front.stop();
+      await slow.stop();
+      await unavailable503.stop();
+    }
+  });
 });

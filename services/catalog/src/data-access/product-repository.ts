@@ -56,7 +56,7 @@ export function productRepository(db: ClusterDb, cache: Cache<Product>, changed:
   // keep it for a whole TTL. Fills are rare (the cache absorbs the reads), so
   // the primary can take them.
   const load = (id: string, deadline: number) => async () => {
-    const rows = await db.read((sql) => sql.unsafe<ProductRow[]>(`select ${COLUMNS} from products where id = $1 and deleted_at is null`, [id]), { deadline, consistency: 'primary' });
+    const rows = await db.read((sql) => sql.unsafe<ProductRow[]>(`select ${COLUMNS} from products where id = $1 and deleted_at is null`, [id]), { deadline, consistency: 'primary-preferred' });
     return rows[0] && toProduct(rows[0]);
   };
 

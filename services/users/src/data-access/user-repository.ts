@@ -41,7 +41,7 @@ export function userRepository(db: ShardedDb, cache: Cache<User>): UserRepositor
   const loadUser = (id: string, deadline: number) => async () => {
     const rows = await db.forUser(id).read(
       (sql) => sql<UserRow[]>`select id::text, email, display_name, role, created_at, updated_at from users where id = ${id} and deleted_at is null`,
-      { deadline, consistency: 'primary' },
+      { deadline, consistency: 'primary-preferred' },
     );
     return rows[0] && toUser(rows[0]);
   };
