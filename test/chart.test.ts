@@ -82,12 +82,15 @@ describeOnLinuxX64('helm chart', () => {
       for (const s of grpc) expect(s.spec.clusterIP).toBe('None');
     });
 
-    test('when the edge renders, then the Ingress routes to it and it trusts only the pod network for X-Forwarded-For', () => {
+    test('when the edge renders, then the Ingress routes to it, it trusts one proxy hop for X-Forwarded-For, and it accepts tokens no longer-lived than users issues', () => {
       const ingress = ofKind(objects, 'Ingress')[0]!;
       expect(ingress.spec.rules[0].http.paths[0].backend.service).toEqual({ name: 'tessera-edge', port: { name: 'http' } });
       expect(ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/limit-rps']).toBeDefined();
       const edge = podSpecOf(deployments.find((d) => d.metadata.name === 'tessera-edge')!).containers[0];
       expect(edge.env).toEqual(expect.arrayContaining([{ name: 'TRUST_PROXY', value: '1' }, { name: 'ORDERS_TARGET', value: 'dns:///tessera-orders:50053' }]));
+      const users = podSpecOf(deployments.find((d) => d.metadata.name === 'tessera-users')!).containers[0];
+      const ttl = users.env.find((e: { name: string }) => e.name === 'ACCESS_TOKEN_TTL_S').value;
+      expect(edge.env).toEqual(expect.arrayContaining([{ name: 'JWT_MAX_AGE_S', value: ttl }]));
     });
 
     test('when a Deployment renders, then an HPA scales it and a PDB protects it', () => {

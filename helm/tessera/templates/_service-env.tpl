@@ -39,6 +39,8 @@ which the service connects as, data privileges only.
   value: {{ $root.Values.auth.issuer | quote }}
 - name: JWT_AUDIENCE
   value: {{ $root.Values.auth.audience | quote }}
+- name: ACCESS_TOKEN_TTL_S
+  value: {{ $root.Values.auth.accessTokenTtlSeconds | quote }}
 - name: JWT_SIGNING_KEYS
   valueFrom:
     secretKeyRef:
