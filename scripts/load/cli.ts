@@ -24,15 +24,57 @@ function duration(text: string): number {
   return Number(m[1]) * ({ ms: 1, s: 1_000, m: 60_000 }[m[2] ?? 's'] as number);
 }
 
-const { values } = parseArgs({
-  args: process.argv.slice(2),
-  options: { url: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' }, rate: { type: 'string' }, 'data-dir': { type: 'string' }, out: { type: 'string' } },
-});
-const base = (values.url ?? process.env.TESSERA_URL ?? 'http://localhost:8080').replace(/\/$/, '');
-const durationMs = duration(values.duration ?? '30s');
+const USAGE = `usage: npm run load -- [options]
+
+  --duration D       how long to run: 30s (default), 2m, 500ms
+  --connections N    concurrent users, each signed up for the run (default 16)
+  --rate R           requests per second in all (default: as fast as they go)
+  --data-dir DIR     the folder \`npm start\` uses (default .tessera): admin
+                     credentials from secrets.json, the edge's address from status.json
+  --url URL          the edge (default: the address in status.json, else http://localhost:8080)
+  --out DIR          where reports go (default <data-dir>/load)
+  --help             this text
+`;
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      args: process.argv.slice(2),
+      options: { url: { type: 'string' }, duration: { type: 'string' }, connections: { type: 'string' }, rate: { type: 'string' }, 'data-dir': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } },
+    }).values;
+  } catch (error) {
+    // Unknown or malformed flags: one clear line and the usage, not a stack trace.
+    process.stderr.write(`npm run load: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const values = parseOptions();
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const dataDir = path.resolve(values['data-dir'] ?? '.tessera');
+
+/** Where `npm start` said its edge listens (it may not be :8080: `--port`, or a second runner). */
+function runnerEdge(): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(path.join(dataDir, 'status.json'), 'utf8')) as { edge?: string }).edge;
+  } catch {
+    return undefined;
+  }
+}
+
+const base = (values.url ?? process.env.TESSERA_URL ?? runnerEdge() ?? 'http://localhost:8080').replace(/\/$/, '');
+let durationMs: number;
+try {
+  durationMs = duration(values.duration ?? '30s');
+} catch (error) {
+  process.stderr.write(`npm run load: ${(error as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
 const connections = Number(values.connections ?? 16);
 const rate = Number(values.rate ?? 0);
-const dataDir = path.resolve(values['data-dir'] ?? '.tessera');
 const outDir = path.resolve(values.out ?? path.join(dataDir, 'load'));
 
 const samples: Sample[] = [];
@@ -62,7 +104,8 @@ async function setup(): Promise<{ tokens: string[]; products: string[] }> {
   if (!existsSync(secretsFile)) throw new Error(`no ${secretsFile}: run \`npm start\` first (or pass --data-dir)`);
   const secrets = JSON.parse(readFileSync(secretsFile, 'utf8')) as { adminEmail: string; adminPassword: string };
   const admin = await call('setup', 'POST', '/api/v2/auth/login', { body: { email: secrets.adminEmail, password: secrets.adminPassword } });
-  if (admin.status !== 200) throw new Error(`admin login failed (${admin.status}): is Tessera running at ${base}?`);
+  if (admin.status === 0) throw new Error(`nothing answers at ${base}: start Tessera with \`npm start\`, or pass --url (and --data-dir if it uses another folder)`);
+  if (admin.status !== 200) throw new Error(`admin login failed (${admin.status}) at ${base}: is this the Tessera started from ${dataDir}?`);
   const products: string[] = [];
   for (let i = 0; i < 10; i++) {
     const p = await call('setup', 'POST', '/api/v2/products', { token: admin.body.access_token, body: { name: `Load test item ${i}`, description: 'plenty in stock', price: { amount_minor: 500 + i * 100, currency: 'USD' }, stock: 10_000_000 } });
