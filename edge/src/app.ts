@@ -9,6 +9,7 @@ import type { Authenticator } from './auth/authenticator';
 import type { Clients } from './clients';
 import { bodyLimitBytes, trustProxySetting, type EdgeConfig } from './config';
 import { clientErrorHandler, installErrorHandling } from './errors/error-handler';
+import { installAdmission } from './http/admission';
 import { ConsistencyMemory } from './http/consistency-memory';
 import { OPS_ROUTES, opsRoutes } from './http/ops-routes';
 import type { PublicCache } from './http/public-cache';
@@ -76,6 +77,7 @@ export async function createApp(deps: EdgeDeps): Promise<{ app: FastifyInstance;
   });
   const mounted = recordMountedRoutes(app);
   installRequestContext(app, deps.registry);
+  if (config.ADMISSION_LIMIT_MAX > 0) installAdmission(app, { min: Math.min(config.ADMISSION_LIMIT_MIN, config.ADMISSION_LIMIT_MAX), max: config.ADMISSION_LIMIT_MAX, registry: deps.registry });
   const draining = deps.draining;
   if (draining) {
     app.addHook('onRequest', (_request, reply, done) => {

@@ -44,6 +44,13 @@ export const edgeConfigShape = {
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).default(60_000),
   /** Redis key prefix of the counters (edges that must share quotas share it). */
   RATE_LIMIT_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/).default('edge:rl:'),
+  /**
+   * Adaptive admission (load shedding): the concurrency limit follows latency
+   * between these bounds; requests over it get 503 + Retry-After at once
+   * (sign-in and order status keep headroom). ADMISSION_LIMIT_MAX=0 turns it off.
+   */
+  ADMISSION_LIMIT_MIN: z.coerce.number().int().min(1).default(128),
+  ADMISSION_LIMIT_MAX: z.coerce.number().int().min(0).default(4_096),
   /** Time budget of one request, shared by its gRPC calls. */
   REQUEST_BUDGET_MS: z.coerce.number().int().min(100).default(10_000),
   /** How long the edge remembers a principal's latest write token (read-your-writes without the header). */

@@ -28,6 +28,8 @@ export const HTTP_STATUS_BY_GRPC: Record<number, number> = {
  */
 export const HTTP_STATUS_BY_REASON: Record<string, number> = {
   [Reason.IDEMPOTENCY_KEY_REUSED]: 422,
+  // Shed by a service under load: the platform is busy, not the caller over a quota.
+  [Reason.OVERLOADED]: 503,
 };
 
 export interface Violation {

@@ -28,6 +28,8 @@ export function toServiceError(error: unknown, logger: Logger): Partial<ServiceE
     const metadata = new Metadata();
     const retryAfter = error.metadata.get(MetadataKeys.retryAfterMs)[0];
     if (retryAfter !== undefined) metadata.set(MetadataKeys.retryAfterMs, String(retryAfter));
+    const reason = error.metadata.get(MetadataKeys.errorReason)[0];
+    if (reason !== undefined) metadata.set(MetadataKeys.errorReason, String(reason));
     return { code: error.code, details: passed, metadata };
   }
   logger.error({ err: error }, 'unhandled error in handler');

@@ -10,3 +10,4 @@ export { MetadataKeys } from './metadata-keys';
 export { incomingConsistencyTokens, returnConsistencyToken } from './consistency';
 export { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 export { findNulString } from './nul-guard';
+export { AdaptiveLimit, type AdaptiveLimitOptions, type Priority } from './adaptive-limit';

@@ -13,9 +13,10 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import type { Logger } from '@tessera/logging';
-import type { Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { AppError, Code, Reason } from '@tessera/errors';
 import { runInCallContext, traceFromMetadata, type CallContext } from './call-context';
-import { AppError } from '@tessera/errors';
+import { AdaptiveLimit, type AdaptiveLimitOptions, type Priority } from './adaptive-limit';
 import { toServiceError } from './error-mapping';
 import { findNulString } from './nul-guard';
 import { observabilityInterceptor } from './server-interceptors';
@@ -46,6 +47,8 @@ export interface GrpcServerOptions {
   drainDelayMs?: number;
   /** How long in-flight calls get to finish once draining, before they are cut off. */
   shutdownTimeoutMs?: number;
+  /** Adaptive admission (load shedding); omitted: none. Methods named in `critical` (e.g. "GetOrder") get headroom. */
+  admission?: AdaptiveLimitOptions & { critical?: readonly string[] };
 }
 
 /** Health service name that stays SERVING while the process drains: for liveness probes, which must not kill a draining pod. */
@@ -61,8 +64,19 @@ export class GrpcServer {
   private readonly health = new HealthImplementation({ '': 'NOT_SERVING', [LIVENESS_SERVICE]: 'SERVING' });
   private readonly serviceNames: string[] = [];
   private draining: Promise<void> | undefined;
+  private readonly admission: AdaptiveLimit | undefined;
+  private readonly shed: Counter<'grpc_method'>;
 
   constructor(private readonly options: GrpcServerOptions) {
+    this.admission = options.admission ? new AdaptiveLimit(options.admission) : undefined;
+    // Several servers may share a registry (tests): the first registers the families, the others reuse them.
+    this.shed =
+      (options.registry.getSingleMetric('grpc_server_shed_total') as Counter<'grpc_method'> | undefined) ??
+      new Counter({ name: 'grpc_server_shed_total', help: 'Calls refused by adaptive admission (load shedding), by method.', labelNames: ['grpc_method'], registers: [options.registry] });
+    const limit = this.admission;
+    if (limit && !options.registry.getSingleMetric('grpc_server_admission_limit')) {
+      new Gauge({ name: 'grpc_server_admission_limit', help: 'The adaptive concurrency limit of this server.', registers: [options.registry], collect() { this.set(limit.limit); } });
+    }
     this.server = new Server({
       interceptors: [observabilityInterceptor(options.registry, options.logger)],
       'grpc.max_connection_age_ms': options.maxConnectionAgeMs ?? 5 * 60_000,
@@ -84,7 +98,8 @@ export class GrpcServer {
       const handler = (impl as Record<string, (req: unknown, ctx: CallContext) => Promise<unknown>>)[name];
       if (typeof handler !== 'function') throw new Error(`no handler for ${method.path}`);
       if (method.requestStream || method.responseStream) throw new Error(`${method.path}: only unary methods are supported by addService`);
-      handlers[name] = this.wrapUnary(handler);
+      const methodName = method.path.slice(method.path.lastIndexOf('/') + 1);
+      handlers[name] = this.wrapUnary(handler, methodName, this.options.admission?.critical?.includes(methodName) ? 'critical' : 'normal');
     }
     this.server.addService(definition, handlers);
     const first = Object.values(definition)[0];
@@ -139,7 +154,7 @@ export class GrpcServer {
     for (const name of this.serviceNames) this.health.setStatus(name, status);
   }
 
-  private wrapUnary(handler: (req: unknown, ctx: CallContext) => Promise<unknown>) {
+  private wrapUnary(handler: (req: unknown, ctx: CallContext) => Promise<unknown>, methodName: string, priority: Priority) {
     const { logger } = this.options;
     return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
       const trace = traceFromMetadata(call.metadata);
@@ -154,9 +169,14 @@ export class GrpcServer {
         logger: logger.child({ requestId: trace.requestId, traceId: trace.traceId }),
       };
       const nul = findNulString(call.request);
+      const release = nul ? undefined : this.admission?.acquire(priority);
+      if (!nul && this.admission && !release) this.shed.inc({ grpc_method: methodName });
       const handled = nul
         ? Promise.reject(AppError.invalidArgument('request has invalid fields', [{ field: nul, description: 'must not contain NUL characters' }]))
-        : runInCallContext(ctx, () => handler(call.request, ctx));
+        : this.admission && !release
+          ? Promise.reject(new AppError(Code.RESOURCE_EXHAUSTED, 'the service is overloaded; try again shortly', [], { reason: Reason.OVERLOADED, retryAfterMs: 1_000 }))
+          : runInCallContext(ctx, () => handler(call.request, ctx));
+      if (release) void handled.then(() => release(), () => release(abort.signal.aborted ? 'dropped' : 'ok'));
       handled.then(
         (response) => callback(null, response, ctx.trailer),
         (error: unknown) => {

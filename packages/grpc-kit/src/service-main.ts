@@ -19,6 +19,13 @@ export const grpcServiceConfigShape = {
   MIGRATE_ON_START: env.flag(false),
   /** Where SIGUSR2 writes on-demand CPU profiles (first signal starts, second writes); unset: off. */
   CPU_PROFILE_DIR: z.string().optional(),
+  /**
+   * Adaptive admission (load shedding): the concurrency limit follows latency
+   * between these bounds; calls over it get RESOURCE_EXHAUSTED (reason
+   * OVERLOADED, retry in 1 s) at once. ADMISSION_LIMIT_MAX=0 turns it off.
+   */
+  ADMISSION_LIMIT_MIN: z.coerce.number().int().min(1).default(64),
+  ADMISSION_LIMIT_MAX: z.coerce.number().int().min(0).default(2_048),
 };
 
 export interface RunningService {
@@ -75,7 +82,9 @@ export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; S
 }
 
 export interface ServeOptions {
-  config: { GRPC_HOST: string; GRPC_PORT: number; METRICS_PORT: number; DRAIN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS: number; MAX_CONNECTION_AGE_MS: number };
+  config: { GRPC_HOST: string; GRPC_PORT: number; METRICS_PORT: number; DRAIN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS: number; MAX_CONNECTION_AGE_MS: number; ADMISSION_LIMIT_MIN: number; ADMISSION_LIMIT_MAX: number };
+  /** Methods that keep headroom when the service sheds load (e.g. order status, login). */
+  criticalMethods?: readonly string[];
   logger: Logger;
   registry: Registry;
   reflection: { protoRoot: string; files: string[] };
@@ -98,6 +107,9 @@ export async function serveGrpc(options: ServeOptions): Promise<RunningService> 
     drainDelayMs: config.DRAIN_DELAY_MS,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,
+    ...(config.ADMISSION_LIMIT_MAX > 0
+      ? { admission: { min: Math.min(config.ADMISSION_LIMIT_MIN, config.ADMISSION_LIMIT_MAX), max: config.ADMISSION_LIMIT_MAX, critical: options.criticalMethods ?? [] } }
+      : {}),
   });
   options.register(server);
   const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);

@@ -2,7 +2,7 @@ import { catalog } from '@tessera/contracts';
 import { composeId } from '@tessera/data';
 import { createRegistry } from '@tessera/metrics';
 import { createClient, GrpcStatus, MetadataKeys, type PromiseClient, type RunningService, type ServiceError } from '@tessera/grpc-kit';
-import { sharedRedisUrl, testDatabase, type TestDatabase } from '@tessera/testing';
+import { eventually, sharedRedisUrl, testDatabase, type TestDatabase } from '@tessera/testing';
 import { loadCatalogConfig } from '../src/config';
 import { startCatalogService } from '../src/main';
 
@@ -86,13 +86,21 @@ describe('catalog service (real gRPC, Postgres with a replica, Redis)', () => {
     const tag = `zebra${Date.now()}`;
     const made = [];
     for (let i = 0; i < 7; i++) made.push((await client.createProduct({ name: `${tag} ${i}`, description: i % 2 ? 'Striped' : 'plain', price: usd(1000 + i * 100), stock: 1 })).product!);
-    const seen: string[] = [];
-    let pageToken = '';
-    do {
-      const res = await client.listProducts({ query: tag.toUpperCase(), minPriceMinor: 1100, maxPriceMinor: 1500, page: { pageSize: 2, pageToken, offset: 0 } });
-      seen.push(...res.products.map((p) => p.id));
-      pageToken = res.page?.nextPageToken ?? '';
-    } while (pageToken);
+    const pageThrough = async () => {
+      const seen: string[] = [];
+      let pageToken = '';
+      do {
+        const res = await client.listProducts({ query: tag.toUpperCase(), minPriceMinor: 1100, maxPriceMinor: 1500, page: { pageSize: 2, pageToken, offset: 0 } });
+        seen.push(...res.products.map((p) => p.id));
+        pageToken = res.page?.nextPageToken ?? '';
+      } while (pageToken);
+      return seen;
+    };
+    // Listings read the replica, which may trail the writes above by a moment: page through once it has all five.
+    const seen = await eventually('the replica to list every match', async () => {
+      const ids = await pageThrough();
+      return ids.length >= 5 ? ids : undefined;
+    });
     expect(seen).toEqual(made.slice(1, 6).map((p) => p.id).reverse());
     const striped = await client.listProducts({ query: `${tag} 3`, page: { pageSize: 10, pageToken: '', offset: 0 } });
     expect(striped.products.map((p) => p.name)).toEqual([`${tag} 3`]);

@@ -61,6 +61,8 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
 
   return serveGrpc({
     config,
+    // Kept answering longest under load: signing in and checking an order's status.
+    criticalMethods: ['Login', 'RefreshToken', 'GetJwks', 'VerifyApiKey'],
     logger,
     registry,
     reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.users] },
