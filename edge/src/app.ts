@@ -77,7 +77,7 @@ export async function createApp(deps: EdgeDeps): Promise<{ app: FastifyInstance;
   });
   const mounted = recordMountedRoutes(app);
   installRequestContext(app, deps.registry);
-  if (config.ADMISSION_LIMIT_MAX > 0) installAdmission(app, { min: Math.min(config.ADMISSION_LIMIT_MIN, config.ADMISSION_LIMIT_MAX), max: config.ADMISSION_LIMIT_MAX, registry: deps.registry });
+  if (config.ADMISSION_LIMIT_MAX > 0) installAdmission(app, { min: Math.min(config.ADMISSION_LIMIT_MIN, config.ADMISSION_LIMIT_MAX), max: config.ADMISSION_LIMIT_MAX, registry: deps.registry, budgetMs: config.REQUEST_BUDGET_MS });
   const draining = deps.draining;
   if (draining) {
     app.addHook('onRequest', (_request, reply, done) => {

@@ -7,9 +7,14 @@ import { problem, sendProblem } from '../errors/problem';
 const EXEMPT = /^\/(healthz|readyz|docs)(\/|$)|\/openapi\.json$/;
 const CRITICAL = (method: string, url: string) => (method === 'POST' && /^\/api\/v\d+\/auth\/login$/.test(url)) || (method === 'GET' && /^\/api\/v\d+\/orders\/[^/]+$/.test(url));
 
+interface Admitted {
+  release: (outcome?: 'ok' | 'dropped') => void;
+  until: number;
+}
+
 declare module 'fastify' {
   interface FastifyRequest {
-    admitted?: (outcome?: 'ok' | 'dropped') => void;
+    admitted: Admitted | null;
   }
 }
 
@@ -19,11 +24,28 @@ declare module 'fastify' {
  * the admitted ones keep their latency instead of every request queueing
  * past its budget. Sign-in and order status get headroom; probes are exempt.
  */
-export function installAdmission(app: FastifyInstance, options: { min: number; max: number; registry: Registry }): void {
+export function installAdmission(app: FastifyInstance, options: { min: number; max: number; registry: Registry; budgetMs: number }): void {
   const limit = new AdaptiveLimit({ min: options.min, max: options.max });
   const shed = new Counter({ name: 'http_requests_shed_total', help: 'Requests refused by adaptive admission (load shedding), by priority.', labelNames: ['priority'], registers: [options.registry] });
   new Gauge({ name: 'http_admission_limit', help: 'The edge\'s adaptive concurrency limit.', registers: [options.registry], collect() { this.set(limit.limit); } });
-  app.decorateRequest('admitted', undefined);
+  app.decorateRequest('admitted', null);
+  // A request whose client went away may never reach onResponse; its slot is given back once it is past
+  // any budget. (Fastify's onRequestAbort would catch it directly, but its per-request listener cost a
+  // third of the edge's throughput on the bench.)
+  const open = new Set<Admitted>();
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const a of open) {
+      if (a.until > now) continue;
+      open.delete(a);
+      a.release('dropped');
+    }
+  }, 1_000);
+  sweeper.unref();
+  app.addHook('onClose', (_instance, done) => {
+    clearInterval(sweeper);
+    done();
+  });
   app.addHook('onRequest', (request, reply, done) => {
     const path = request.url.split('?')[0]!;
     if (EXEMPT.test(path)) return done();
@@ -34,13 +56,17 @@ export function installAdmission(app: FastifyInstance, options: { min: number; m
       sendProblem(reply, problem(503, 'the service is busy; try again shortly', [], { 'Retry-After': '1' }), request.ctx.requestId);
       return;
     }
-    request.admitted = release;
+    const admitted = { release, until: Date.now() + options.budgetMs + 5_000 };
+    open.add(admitted);
+    request.admitted = admitted;
     done();
   });
-  const finish = (outcome: 'ok' | 'dropped') => (request: FastifyRequest, _reply: unknown, done: () => void) => {
-    request.admitted?.(outcome);
+  app.addHook('onResponse', (request: FastifyRequest, _reply, done) => {
+    const admitted = request.admitted;
+    if (admitted) {
+      open.delete(admitted);
+      admitted.release('ok');
+    }
     done();
-  };
-  app.addHook('onResponse', finish('ok'));
-  app.addHook('onRequestAbort', (request, done) => finish('dropped')(request, undefined, done));
+  });
 }
