@@ -120,8 +120,9 @@ describe('npm start, end to end', () => {
 
     // Everything so far was ordinary use: not one 5xx (the crash below may legitimately cost some 503s).
     const { edgeMetrics } = JSON.parse(readFileSync(path.join(dataDir, 'status.json'), 'utf8')) as { edgeMetrics: string };
-    const serverErrors = (await (await fetch(edgeMetrics)).text()).split('\n').filter((l) => /^http_server_request_duration_seconds_count\{.*status="5\d\d"/.test(l));
-    expect(serverErrors).toEqual([]);
+    const counts = (await (await fetch(edgeMetrics)).text()).split('\n').filter((l) => l.startsWith('http_server_request_duration_seconds_count{'));
+    expect(counts.some((l) => /status="2\d\d"/.test(l))).toBe(true);
+    expect(counts.filter((l) => /status="5\d\d"/.test(l))).toEqual([]);
 
     // a crashed service is reported and restarted
     const catalogPid = Number(/│ \d+\s+│ 'catalog-1'\s+│ \d+\s+│ (\d+)/.exec(output)![1]);

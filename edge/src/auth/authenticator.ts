@@ -62,9 +62,11 @@ export class Authenticator {
   }
 
   private async apiKey(key: string): Promise<Principal> {
-    if (key.length > 200 || !parseSecret('tsk', key)) throw INVALID();
+    if (key.length > 200) throw INVALID();
     const cacheKey = createHash('sha256').update(key).digest('hex');
     let principal = this.keyCache.get(cacheKey);
+    // The checksum is checked offline before a lookup, not on every request (a cached key already passed it).
+    if (!principal && !parseSecret('tsk', key)) principal = 'invalid';
     if (!principal) {
       try {
         const res = await this.clients.apiKeys.verifyApiKey({ key });

@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { AppError, codeName, Reason } from '@tessera/errors';
-import { MetadataKeys } from '@tessera/grpc-kit';
+import { isServiceError, MetadataKeys } from '@tessera/grpc-kit';
 import type { Logger } from '@tessera/logging';
 
 /** gRPC status → HTTP status, by the google.rpc table (anything not listed is a 500). */
@@ -59,10 +59,6 @@ const TITLES: Record<number, string> = {
 
 export function problem(status: number, detail?: string, errors: Violation[] = [], headers: Record<string, string> = {}): HttpProblem {
   return new HttpProblem(status, TITLES[status] ?? 'Error', detail, errors, headers);
-}
-
-function isServiceError(error: unknown): error is ServiceError {
-  return typeof error === 'object' && error !== null && typeof (error as ServiceError).code === 'number' && 'metadata' in error;
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Logger } from '@tessera/logging';
 import type { EdgeConfig } from '../config';
 import { problem } from '../errors/problem';
 import { clientKey } from './client-key';
-import { rateLimitHeaders, SharedRateLimiter } from './shared-limiter';
+import { rateLimitHeaders, SharedRateLimiter, type LimitDecision } from './shared-limiter';
 
 export interface RateLimits {
   /** Per principal (per client address when anonymous) on every API route. */
@@ -59,7 +59,7 @@ export function createRateLimits(deps: { config: EdgeConfig; logger: Logger; reg
   const auth = enforce('auth', limiter('auth'), 'too many attempts; see the Retry-After header');
   const failures = limiter('auth-failures');
   const failureKey = (request: FastifyRequest) => `fail-ip:${clientKey(request.ip)}`;
-  const tooManyFailures = (decision: ReturnType<SharedRateLimiter['refusing']> & object) => {
+  const tooManyFailures = (decision: LimitDecision) => {
     rejected.inc({ limit: 'auth-failures' });
     return problem(429, 'too many failed authentications from this address; see the Retry-After header', [], rateLimitHeaders('auth-failures', windowMs, decision));
   };

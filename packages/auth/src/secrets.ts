@@ -35,9 +35,13 @@ export function mintSecret(prefix: string, id: string): string {
   return `${body}${base62(Buffer.from(crc32(body).toString(16).padStart(8, '0'), 'hex')).padStart(6, '0')}`;
 }
 
+const shapes = new Map<string, RegExp>();
+
 /** Splits a presented secret into its record id, or undefined if it is not well formed (or the checksum fails). */
 export function parseSecret(prefix: string, secret: string): { id: string } | undefined {
-  const match = new RegExp(`^(${prefix}_([1-9][0-9]{0,18})_[0-9A-Za-z]{28})([0-9A-Za-z]{6})$`).exec(secret);
+  let shape = shapes.get(prefix);
+  if (!shape) shapes.set(prefix, (shape = new RegExp(`^(${prefix}_([1-9][0-9]{0,18})_[0-9A-Za-z]{28})([0-9A-Za-z]{6})$`)));
+  const match = shape.exec(secret);
   if (!match) return undefined;
   // The id becomes a Postgres bigint: past 2^63-1 it is no id of ours (and would be error 22003).
   if (BigInt(match[2]!) > MAX_ID) return undefined;

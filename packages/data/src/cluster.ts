@@ -157,23 +157,23 @@ export class ClusterDb {
       try {
         return { value: await this.onPrimary('read', options, true, fn), servedBy: 'primary' };
       } catch (error) {
-        const up = this.replicas.filter((r) => r.isUp());
-        if (!(error instanceof AppError && error.code === Code.UNAVAILABLE) || up.length === 0) throw error;
+        const [replica] = this.candidates(true);
+        if (!(error instanceof AppError && error.code === Code.UNAVAILABLE) || !replica) throw error;
         this.metrics.fallbacks.inc({ cluster: this.name, reason: 'primary_down' });
-        const replica = up[this.nextReplica++ % up.length]!;
-        const budget = Math.min(this.options.replicaTimeoutMs, remaining(options.deadline, this.options.queryTimeoutMs));
-        return { value: await this.timed('replica', 'read', () => withTimeout(fn(replica.sql), budget, `replica ${replica.name}`)), servedBy: replica.name };
+        const value = await this.onReplica(replica, fn, this.replicaBudget(options)).catch((e: unknown) => {
+          throw toAppError(e, 'the database');
+        });
+        return { value, servedBy: replica.name };
       }
     }
     const token = options.tokens?.find((t) => t.cluster === this.name);
     const candidates = this.candidates(token !== undefined);
     let reason = candidates.length === 0 ? 'no_fresh_replica' : 'replica_behind';
     for (const replica of candidates) {
-      const budget = Math.min(this.options.replicaTimeoutMs, remaining(options.deadline, this.options.queryTimeoutMs));
+      const budget = this.replicaBudget(options);
       try {
         if (token && !(await replica.hasReplayed(token.lsn, budget))) continue;
-        const value = await this.timed('replica', 'read', () => withTimeout(fn(replica.sql), budget, `replica ${replica.name}`));
-        return { value, servedBy: replica.name };
+        return { value: await this.onReplica(replica, fn, budget), servedBy: replica.name };
       } catch (error) {
         if (isSchemaBehind(error)) {
           // A migration the replica has not replayed yet (a table or column it does not know): the primary has it.
@@ -187,6 +187,14 @@ export class ClusterDb {
     }
     this.metrics.fallbacks.inc({ cluster: this.name, reason });
     return { value: await this.onPrimary('read', options, true, fn), servedBy: 'primary' };
+  }
+
+  private replicaBudget(options: { deadline?: number }): number {
+    return Math.min(this.options.replicaTimeoutMs, remaining(options.deadline, this.options.queryTimeoutMs));
+  }
+
+  private onReplica<T>(replica: Replica, fn: (sql: Sql) => Promise<T>, budget: number): Promise<T> {
+    return this.timed('replica', 'read', () => withTimeout(fn(replica.sql), budget, `replica ${replica.name}`));
   }
 
   /** Fresh replicas first (round robin); for token reads any answering replica may do, since the token check proves freshness. */

@@ -23,7 +23,7 @@ export function toServiceError(error: unknown, logger: Logger): Partial<ServiceE
   // A call this handler made failed in a way that is about time or capacity, not a bug: the caller sees the
   // same code (and may retry, or give up on time), with a fixed message that says nothing internal.
   const passed = isServiceError(error) ? PASSED_THROUGH[error.code] : undefined;
-  if (passed && isServiceError(error)) {
+  if (passed !== undefined && isServiceError(error)) {
     logger.warn({ err: error }, 'a dependency call failed');
     const metadata = new Metadata();
     const retryAfter = error.metadata.get(MetadataKeys.retryAfterMs)[0];
@@ -43,6 +43,7 @@ const PASSED_THROUGH: Partial<Record<number, string>> = {
   [status.RESOURCE_EXHAUSTED]: 'a dependency is overloaded; try again later',
 };
 
-function isServiceError(error: unknown): error is ServiceError {
+/** An error a gRPC call returned (a status code and its metadata), as opposed to anything else thrown. */
+export function isServiceError(error: unknown): error is ServiceError {
   return typeof error === 'object' && error !== null && typeof (error as ServiceError).code === 'number' && (error as ServiceError).metadata instanceof Metadata;
 }

@@ -78,7 +78,8 @@ export async function changePassword(id: string, input: { currentPassword: strin
 export async function deleteUser(id: string, deps: AccountsDeps, deadline: number): Promise<Written<void>> {
   const { value: deleted, token } = await deps.users.softDelete(id, deadline);
   if (!deleted) throw AppError.notFound('user');
-  await endAllSessions(id, deps, deadline);
+  // Its refresh tokens die here; one "everything until now" entry ends its access tokens (no need to list sessions).
+  await deps.refreshTokens.revokeAllOf(id, deadline);
   await deps.revocations.ended(deps.formatUserId(id), { all: true });
   return { value: undefined, token };
 }
