@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres';
-import { formatId, micros, olderThan, parseTokens, scatterGather, shardOfId, type ShardedDb } from '@tessera/data';
+import { formatId, micros, olderThan, parseTokens, scatterGather, shardOfId, type ShardedDb, type Written } from '@tessera/data';
 import { outboxInsertFrom } from '@tessera/outbox';
 import type { KeyClaim, Order, OrderLine, OrderRepository, OrderStatus } from '../domain/order';
 
@@ -40,6 +40,23 @@ const toOrder = (r: OrderRow): Order => ({
 const reviveOrder = (o: Order & { createdAt: string | Date; updatedAt: string | Date }): Order => ({ ...o, createdAt: new Date(o.createdAt), updatedAt: new Date(o.updatedAt) });
 
 export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEvent: (cluster: string) => void }): OrderRepository {
+  /**
+   * Runs `moved` (a `with moved as (update … returning …)` clause, maybe with an outbox insert) as one statement
+   * and answers the order as the move left it, or as it already was when the move did not apply.
+   */
+  async function moveOrder(cluster: ReturnType<ShardedDb['forUser']>, id: string, deadline: number, moved: (sql: Sql) => ReturnType<Sql>): Promise<Written<Order>> {
+    const { value, token } = await cluster.writeStatement(async (sql) => {
+      const rows = await sql<OrderRow[]>`
+          ${moved(sql)}
+          select ${orderColumns(sql)} from moved
+          union all
+          select ${orderColumns(sql)} from orders where id = ${id} and not exists (select 1 from moved)`;
+      return toOrder(rows[0]!);
+    }, { deadline });
+    options.onEvent(cluster.name);
+    return { value, token };
+  }
+
   return {
     async claimKey(userId, key, requestHash, leaseMs, deadline): Promise<KeyClaim> {
       const shard = shardOfId(userId);
@@ -145,20 +162,12 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
       const event = { type: 'order.created', aggregateId: formatId('order', id), userId: formatId('user', userId), shard: shardOfId(userId) };
       const payload = { order_id: event.aggregateId, status: 'pending', total_minor: totalMinor, currency };
       // One statement: price the order and enqueue `order.created` only if it was not priced yet; else the order as it is.
-      const { value, token } = await cluster.writeStatement(async (sql) => {
-        const rows = await sql<OrderRow[]>`
+      return moveOrder(cluster, id, deadline, (sql) => sql`
           with moved as (
             update orders set items = ${sql.json(items as never)}, total_minor = ${totalMinor}, currency = ${currency}, priced = true, updated_at = now()
             where id = ${id} and user_id = ${userId} and not priced
             returning ${orderColumns(sql)}
-          ), event as (${outboxInsertFrom(sql, event, sql`${sql.json(payload as never)}::jsonb`, 'moved')})
-          select * from moved
-          union all
-          select ${orderColumns(sql)} from orders where id = ${id} and not exists (select 1 from moved)`;
-        return toOrder(rows[0]!);
-      }, { deadline });
-      options.onEvent(cluster.name);
-      return { value, token };
+          ), event as (${outboxInsertFrom(sql, event, sql`${sql.json(payload as never)}::jsonb`, 'moved')})`);
     },
 
     async transition(userId, id, from, to, detail, deadline) {
@@ -168,21 +177,13 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
       const payload = (sql: Sql) =>
         sql`jsonb_build_object('order_id', ${event.aggregateId}::text, 'status', status, 'total_minor', raw_total, 'currency', currency, 'reason', failure_reason, 'refunded', ${detail.refunded ?? false}::boolean)`;
       // One statement: move the order (and enqueue its event) only from one of `from`; else the order as it is.
-      const { value, token } = await cluster.writeStatement(async (sql) => {
-        const rows = await sql<OrderRow[]>`
+      return moveOrder(cluster, id, deadline, (sql) => sql`
           with moved as (
             update orders set status = ${to}, payment_id = coalesce(${detail.paymentId ?? null}::text, payment_id),
               failure_reason = coalesce(${detail.failureReason ?? null}::text, failure_reason), updated_at = now()
             where id = ${id} and user_id = ${userId} and status = any(string_to_array(${from.join(',')}, ','))
             returning ${orderColumns(sql)}, total_minor as raw_total
-          )${detail.event ? sql`, event as (${outboxInsertFrom(sql, event, payload(sql), 'moved')})` : sql``}
-          select ${orderColumns(sql)} from moved
-          union all
-          select ${orderColumns(sql)} from orders where id = ${id} and not exists (select 1 from moved)`;
-        return toOrder(rows[0]!);
-      }, { deadline });
-      options.onEvent(cluster.name);
-      return { value, token };
+          )${detail.event ? sql`, event as (${outboxInsertFrom(sql, event, payload(sql), 'moved')})` : sql``}`);
     },
 
     async leaseStale(clusterName, staleMs, limit) {
