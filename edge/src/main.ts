@@ -10,6 +10,7 @@ import { createApp } from './app';
 import { Authenticator } from './auth/authenticator';
 import { RevocationList } from './auth/revocation-list';
 import { createClients } from './clients';
+import { ConnectionDrain } from './http/connection-drain';
 import { PublicCache } from './http/public-cache';
 import { loadEdgeConfig, type EdgeConfig } from './config';
 
@@ -62,6 +63,7 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
   const publicCache = config.PUBLIC_CACHE_TTL_MS > 0 ? new PublicCache({ maxEntries: config.PUBLIC_CACHE_MAX_ENTRIES, ttlMs: config.PUBLIC_CACHE_TTL_MS }) : undefined;
   const changes = publicCache ? subscribeChanges(config.REDIS_URL, 'products', { changed: (ids) => publicCache.invalidate(ids), resync: () => publicCache.clear() }, logger) : undefined;
   const { app } = await createApp({ config, logger, registry, clients, authenticator, redis, ready, publicCache, draining: () => draining });
+  const connections = new ConnectionDrain(app.server);
   await app.listen({ port: config.PORT, host: config.HOST });
   const server: Server = app.server;
   server.headersTimeout = 66_000;
@@ -73,21 +75,14 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
     metricsPort: metrics.port,
     async stop() {
       // Drain: /readyz fails and every answer says `Connection: close` while the load balancer stops
-      // sending (DRAIN_DELAY_MS); then the server stops accepting, the requests in flight finish, the
-      // connections still idle are closed, and stop resolves as soon as the last connection is gone
+      // sending (DRAIN_DELAY_MS); then the server stops accepting, the requests in flight finish, a
+      // connection left idle is closed once it has been quiet for a moment (never under a client
+      // about to reuse it), and stop resolves as soon as the last connection is gone
       // (SHUTDOWN_TIMEOUT_MS is only the bound).
       draining = true;
       if (config.DRAIN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.DRAIN_DELAY_MS));
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.closeAllConnections();
-          resolve();
-        }, config.SHUTDOWN_TIMEOUT_MS);
-        void app.close().then(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await connections.drain({ idleGraceMs: 500, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+      await app.close();
       clients.close();
       changes?.close();
       revocationNotices?.close();

@@ -1,4 +1,5 @@
 import nodeHttp from 'node:http';
+import { until } from '@tessera/testing';
 import { ADMIN, http, startStack, type Stack } from './fixtures/stack';
 
 /** One GET over a keep-alive agent: status and the Connection header. */
@@ -72,4 +73,40 @@ describe('the REST edge draining under keep-alive load', () => {
     // Gone right after the 600 ms drain delay: no connection was left to wait out the 20 s bound.
     expect(took).toBeLessThan(2_500);
   });
+
+  test('when clients keep sending on their keep-alive sockets through the whole stop (no load balancer, no drain delay), then the only failures are refused new connections', async () => {
+    const product = (await http(stack.url(), 'GET', '/api/v2/products?limit=1')).body.data[0].id as string;
+    const index = await stack.addEdge({ DRAIN_DELAY_MS: '0', SHUTDOWN_TIMEOUT_MS: '20000' });
+    const edge = stack.edges[index]!;
+    const url = stack.url(index);
+    const agent = new nodeHttp.Agent({ keepAlive: true, maxSockets: 8 });
+    const errors: string[] = [];
+    let ok = 0;
+    let gone = false;
+    // Closed-loop keep-alive clients: each sends its next request the moment the last answer is read.
+    const clients = Array.from({ length: 8 }, async () => {
+      while (!gone) {
+        try {
+          if ((await get(agent, `${url}/api/v2/products/${product}`)).status === 200) ok++;
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+          if (code === 'ECONNREFUSED') gone = true;
+          else errors.push(code);
+        }
+      }
+    });
+    await until('traffic flowing', () => ok > 100);
+    const stopping = Date.now();
+    await edge.stop();
+    const took = Date.now() - stopping;
+    gone = true;
+    await Promise.all(clients);
+    stack.edges.splice(index, 1);
+    agent.destroy();
+
+    expect(errors).toEqual([]);
+    // The answers said Connection: close, so the clients' sockets ended with them; nothing waited for the 20 s bound.
+    expect(took).toBeLessThan(3_000);
+  });
 });
+

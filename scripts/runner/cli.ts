@@ -5,44 +5,24 @@
  * every service as its own process (catalog twice, balanced by the clients),
  * and the REST edge. Ctrl-C stops everything.
  */
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { migrateClusters, ShardMap } from '@tessera/data';
-import { freePort, peerEnv, SERVICE_NAMES, startWaves, usesRedis, type ServiceName } from '@tessera/local-infra';
-import { INBOX_SQL, OUTBOX_SQL } from '@tessera/outbox';
-import { DEMO_USER, seedDemoData } from './demo-data';
-import { databaseClusters, DATABASES, loadSecrets, SHARDS, startPostgres, startRedisFor } from './infra';
+import { SERVICE_NAMES } from '@tessera/local-infra';
+import { DEMO_USER } from './demo-data';
 import { parseOptions } from './options';
-import { step } from './progress';
-import { assertPortFree, portAnswers, Supervisor } from './supervisor';
-
-const MIGRATIONS: Record<string, string[]> = { users: [], catalog: [], orders: [OUTBOX_SQL], payments: [OUTBOX_SQL], notifications: [INBOX_SQL] };
-const SHARD_MAP = JSON.stringify(ShardMap.even([...SHARDS]).config);
+import { startPlatform } from './platform';
+import { portAnswers } from './supervisor';
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
   const started = Date.now();
-  if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
-  mkdirSync(path.join(options.dataDir, 'logs'), { recursive: true });
-  await assertPortFree(options.port, 'the edge');
-  // Sources under tsx for development; with --bundles, what the image runs.
-  const entry = (dir: string) => (options.bundles ? `${dir}/dist/main.js` : `${dir}/src/main.ts`);
-  // Every process takes on-demand CPU profiles into <data>/profiles: `kill -USR2 <pid>` starts one, the next writes it.
-  const profiles = { CPU_PROFILE_DIR: path.join(options.dataDir, 'profiles') };
-  if (options.bundles) {
-    const missing = ['edge', ...SERVICE_NAMES.map((s) => `services/${s}`)].filter((dir) => !existsSync(path.resolve(__dirname, '..', '..', entry(dir))));
-    if (missing.length) throw new Error(`--bundles needs the production bundles: run \`npm run build\` first (missing: ${missing.map(entry).join(', ')})`);
-  }
-
-  const cleanups: (() => Promise<void>)[] = [];
-  let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= (async () => {
-      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    })());
+  let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
+  let stopping = false;
   const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
     process.stdout.write('\nstopping Tessera…\n');
-    void stop().then(() => {
+    void (platform?.stop() ?? Promise.resolve()).then(() => {
       process.stdout.write('stopped.\n');
       process.exit(0);
     });
@@ -51,93 +31,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', onSignal);
 
   try {
-    const pg = await step('Postgres: 2 shards, each a primary + streaming replica', () => startPostgres(options.dataDir, options.replicaDelayMs), (c) => `${c['shard-a']!.version}${options.replicaDelayMs ? `, replicas ${options.replicaDelayMs} ms behind` : ''}`);
-    cleanups.push(async () => {
-      await Promise.all(Object.values(pg).map((c) => c.stop()));
-    });
-    const redis = await step('Redis', () => startRedisFor(options.dataDir, options.redisCluster), (r) => r?.description ?? 'redis-server not found: in-process caches and per-process rate limits');
-    if (redis) cleanups.push(() => redis.stop());
-    const redisUrl = redis?.url ?? 'memory://';
-    const secrets = loadSecrets(options.dataDir, process.env);
-
-    await step('migrations on every shard', async () => {
-      for (const [service, platformSql] of Object.entries(MIGRATIONS)) {
-        const clusters = JSON.parse(databaseClusters(pg, service)) as { name: string; primary: string; replicas: string[] }[];
-        const shardMap = DATABASES[service]!.length > 1 ? ShardMap.even([...SHARDS]) : ShardMap.single(clusters[0]!.name);
-        await migrateClusters({ clusters, shardMap }, path.resolve(__dirname, '..', '..', 'services', service, 'migrations'), platformSql);
-      }
-    });
-
-    const supervisor = new Supervisor();
-    cleanups.push(() => supervisor.stopAll());
-    const ports = { users: await freePort(), catalogA: await freePort(), catalogB: await freePort(), orders: await freePort(), payments: await freePort(), notifications: await freePort() };
-    const target = (...p: number[]) => (p.length > 1 ? `ipv4:${p.map((x) => `127.0.0.1:${x}`).join(',')}` : `127.0.0.1:${p[0]}`);
-    // Catalog runs twice, balanced by its callers' clients; everything else once.
-    const address = (service: ServiceName) => (service === 'catalog' ? target(ports.catalogA, ports.catalogB) : target(ports[service]));
-    const common = async (service: ServiceName, port: number) => ({
-      GRPC_HOST: options.host,
-      GRPC_PORT: String(port),
-      METRICS_PORT: String(await freePort()),
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-      DRAIN_DELAY_MS: '0',
-      DATABASE_CLUSTERS: databaseClusters(pg, service),
-      ...(DATABASES[service]!.length > 1 ? { SHARD_MAP } : {}),
-      ...(usesRedis(service) ? { REDIS_URL: redisUrl } : {}),
-      ...peerEnv(service, address),
-    });
-    // What each service needs beyond its peers (which come from the topology).
-    const own: Record<ServiceName, Record<string, string>> = {
-      users: { JWT_SIGNING_KEYS: JSON.stringify(secrets.signingKeys), ADMIN_EMAIL: secrets.adminEmail, ADMIN_PASSWORD: secrets.adminPassword },
-      catalog: {},
-      notifications: { WEBHOOKS_ALLOW_HTTP: 'true', WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOK_BACKOFF_BASE_MS: '500' },
-      payments: {},
-      orders: { RECOVERY_STALE_MS: '5000', RECOVERY_INTERVAL_MS: '2000' },
-    };
-    const instances = (service: ServiceName): [string, number][] => (service === 'catalog' ? [['catalog-1', ports.catalogA], ['catalog-2', ports.catalogB]] : [[service, ports[service]]]);
-    const logFile = (name: string) => path.join(options.dataDir, 'logs', `${name}.log`);
-    await step('services (users, catalog ×2, payments, notifications, orders)', async () => {
-      // Each service starts once everything it calls or pushes events to is up (the topology's order), independent ones together.
-      for (const wave of startWaves()) {
-        await Promise.all(
-          wave.flatMap((service) =>
-            instances(service).map(async ([name, port]) => supervisor.start({ name, entry: entry(`services/${service}`), port, logFile: logFile(name), env: { ...(await common(service, port)), ...own[service], ...profiles } })),
-          ),
-        );
-      }
-    });
-
-    await step('demo data', () => seedDemoData({ users: target(ports.users), catalog: target(ports.catalogA, ports.catalogB) }), (r) => `${r.products ? `${r.products} products, ` : ''}user ${r.demoUser}`);
-
-    const edgePort = options.port === 0 ? await freePort() : options.port;
-    const edgeMetricsPort = await freePort();
-    await step(`REST edge on http://localhost:${edgePort}`, () =>
-      supervisor.start({
-        name: 'edge',
-        entry: entry('edge'),
-        port: edgePort,
-        logFile: logFile('edge'),
-        env: {
-          HOST: options.host,
-          PORT: String(edgePort),
-          METRICS_PORT: String(edgeMetricsPort),
-          LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-          DRAIN_DELAY_MS: '0',
-          REDIS_URL: redisUrl,
-          ...profiles,
-          ...peerEnv('edge', address),
-          // Local runs sign up a user per load-test connection (`npm run load`); the seed's 20/min would stop that.
-          RATE_LIMIT_AUTH: process.env.TESSERA_RATE_LIMIT_AUTH ?? '500',
-          // Quotas can be raised for benchmarks (`npm run bench -- http`); the limits stay on.
-          ...Object.fromEntries((['ANONYMOUS', 'USER', 'API_KEY'] as const).flatMap((k) => (process.env[`TESSERA_RATE_LIMIT_${k}`] ? [[`RATE_LIMIT_${k}`, process.env[`TESSERA_RATE_LIMIT_${k}`]!]] : []))),
-        },
-      }),
-    );
-
-    const ready = await fetch(`http://127.0.0.1:${edgePort}/readyz`).then((r) => r.status === 200, () => false);
+    platform = await startPlatform(options);
+    const { supervisor, secrets, edgeUrl } = platform;
+    const ready = await fetch(`${edgeUrl}/readyz`).then((r) => r.status === 200, () => false);
     const rows = await Promise.all(
       supervisor.status().map(async (s) => ({ process: s.name, port: s.port, pid: s.pid ?? '-', health: (await portAnswers(s.port)) ? 'up' : 'DOWN', logs: path.relative(process.cwd(), s.logFile) })),
     );
-    for (const [shard, c] of Object.entries(pg)) {
+    for (const [shard, c] of Object.entries(platform.postgres)) {
       rows.push({ process: `postgres ${shard} primary`, port: c.primary.port, pid: '-', health: 'up', logs: path.relative(process.cwd(), c.primary.logFile) });
       rows.push({ process: `postgres ${shard} replica`, port: c.replicas[0]!.port, pid: '-', health: 'up', logs: path.relative(process.cwd(), c.replicas[0]!.logFile) });
     }
@@ -147,10 +47,10 @@ async function main(): Promise<void> {
       path.join(options.dataDir, 'status.json'),
       JSON.stringify(
         {
-          edge: `http://127.0.0.1:${edgePort}`,
-          edgeMetrics: `http://127.0.0.1:${edgeMetricsPort}/metrics`,
-          redis: redisUrl,
-          databases: Object.fromEntries(SERVICE_NAMES.map((s) => [s, JSON.parse(databaseClusters(pg, s)) as unknown])),
+          edge: edgeUrl,
+          edgeMetrics: platform.edgeMetricsUrl,
+          redis: platform.redisUrl,
+          databases: Object.fromEntries(SERVICE_NAMES.map((s) => [s, platform!.databases(s)])),
           processes: supervisor.status().map((s) => ({ name: s.name, pid: s.pid, port: s.port })),
           admin: { email: secrets.adminEmail, password: secrets.adminPassword },
           demoUser: DEMO_USER,
@@ -160,7 +60,7 @@ async function main(): Promise<void> {
       ),
       { mode: 0o600 },
     );
-    const base = `http://localhost:${edgePort}`;
+    const base = edgeUrl.replace('127.0.0.1', 'localhost');
     process.stdout.write(
       [
         '',
@@ -177,7 +77,6 @@ async function main(): Promise<void> {
     );
   } catch (error) {
     process.stdout.write(`\nTessera could not start: ${(error as Error).message}\n`);
-    await stop();
     process.exit(1);
   }
 }

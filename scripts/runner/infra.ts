@@ -9,9 +9,11 @@ export const SHARDS = ['shard-a', 'shard-b'] as const;
 /** Databases per service: catalog on shard-a's cluster only (small, read-heavy), the rest on every shard. */
 export const DATABASES: Record<string, readonly string[]> = { users: SHARDS, orders: SHARDS, payments: SHARDS, notifications: SHARDS, catalog: ['shard-a'] };
 
-export interface Infra {
-  clusters: Record<string, PostgresCluster>;
-  redis: { url: string; description: string; stop(): Promise<void> } | undefined;
+/** The platform's Redis: one node, or the nodes of a cluster (for fault injection). */
+export interface RunningRedis {
+  url: string;
+  description: string;
+  nodes: RedisNode[];
   stop(): Promise<void>;
 }
 
@@ -46,7 +48,7 @@ export function hasRedisServer(): boolean {
   }
 }
 
-export async function startRedisFor(dataDir: string, cluster: boolean): Promise<Infra['redis']> {
+export async function startRedisFor(dataDir: string, cluster: boolean): Promise<RunningRedis | undefined> {
   if (!hasRedisServer()) {
     if (cluster) throw new Error('--redis-cluster needs redis-server on PATH: install it (`apt-get install redis-server`, `brew install redis`) or drop the flag');
     return undefined;
@@ -54,10 +56,10 @@ export async function startRedisFor(dataDir: string, cluster: boolean): Promise<
   const dir = path.join(dataDir, 'redis');
   if (cluster) {
     const c: RedisCluster = await startRedisCluster({ dir, masters: 3 });
-    return { url: `redis-cluster://${c.startupNodes.map((n) => `${n.host}:${n.port}`).join(',')}`, description: `Redis Cluster, 3 masters (${c.startupNodes.map((n) => n.port).join(', ')})`, stop: () => c.stop() };
+    return { url: `redis-cluster://${c.startupNodes.map((n) => `${n.host}:${n.port}`).join(',')}`, description: `Redis Cluster, 3 masters (${c.startupNodes.map((n) => n.port).join(', ')})`, nodes: c.nodes, stop: () => c.stop() };
   }
   const node: RedisNode = await startRedis({ dir });
-  return { url: node.url, description: `redis-server :${node.port}`, stop: () => node.stop() };
+  return { url: node.url, description: `redis-server :${node.port}`, nodes: [node], stop: () => node.stop() };
 }
 
 /** DATABASE_CLUSTERS for one service: its database on each cluster it lives on, primary and replica. */

@@ -42,6 +42,11 @@ export function nextRestart(previousStreak: number, ranForMs: number, healthyAft
 export class Supervisor {
   private readonly managed = new Map<string, Managed>();
   private stopping = false;
+  /** Every exit the supervisor did not ask for, in order: what a fault campaign counts as crashes. */
+  readonly exits: { name: string; at: number; code: number | null; signal: NodeJS.Signals | null }[] = [];
+
+  /** `report` gets the one-line notice of each exit and restart (the console by default). */
+  constructor(private readonly report: (line: string) => void = (line) => process.stdout.write(line)) {}
 
   async start(spec: ProcessSpec): Promise<void> {
     const m: Managed = { spec, restarts: 0, streak: 0, launchedAt: Date.now(), healthy: false };
@@ -53,6 +58,14 @@ export class Supervisor {
 
   status(): { name: string; port: number; pid: number | undefined; restarts: number; logFile: string }[] {
     return [...this.managed.values()].map((m) => ({ name: m.spec.name, port: m.spec.port, pid: m.child?.pid, restarts: m.restarts, logFile: m.spec.logFile }));
+  }
+
+  /** Sends a signal to one process by name (fault injection: SIGKILL, SIGSTOP, SIGCONT, SIGTERM). */
+  signal(name: string, signal: NodeJS.Signals): number {
+    const child = this.managed.get(name)?.child;
+    if (!child?.pid) throw new Error(`no running process named ${name}`);
+    process.kill(child.pid, signal);
+    return child.pid;
   }
 
   pids(): number[] {
@@ -68,10 +81,11 @@ export class Supervisor {
     m.launchedAt = Date.now();
     child.once('exit', (code, signal) => {
       if (this.stopping) return;
+      this.exits.push({ name: m.spec.name, at: Date.now(), code, signal });
       m.restarts++;
       const { streak, delayMs: delay } = nextRestart(m.streak, Date.now() - m.launchedAt);
       m.streak = streak;
-      process.stdout.write(`\n⚠ ${m.spec.name} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)}s — see ${m.spec.logFile}\n`);
+      this.report(`\n⚠ ${m.spec.name} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)}s — see ${m.spec.logFile}\n`);
       setTimeout(() => !this.stopping && this.launch(m), delay).unref();
     });
   }

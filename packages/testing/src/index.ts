@@ -4,3 +4,4 @@ export { ENV } from './env';
 export { startTestShards, type TestShards } from './shards';
 export { startServiceProcess, type ServiceProcess } from './service-process';
 export { eventually, metricSum, until } from './wait';
+export { documentedOperations, nulRequests, malformedRequests, concretePath, type Operation, type MalformedRequest } from './malformed-requests';
