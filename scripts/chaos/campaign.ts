@@ -81,7 +81,7 @@ export interface CampaignOptions {
   leadMs: number;
   trailMs: number;
   badInputRuns: number;
-  overload?: { peakConnections: number; factor: number; durationMs: number };
+  overload?: { startConnections: number; maxConnections: number; stepMs: number; factor: number; durationMs: number };
   log: (line: string) => void;
 }
 
@@ -148,8 +148,13 @@ async function badInput(world: World, runs: number): Promise<BadInputRow> {
   return { requests: requests.length + 1, serverErrors, notProblemJson };
 }
 
-/** The same mix at the connections that saturate the platform, then at `factor` times that: what is shed, and what the accepted requests get. */
-async function overload(world: World, o: NonNullable<CampaignOptions['overload']>, ops: Op[]): Promise<OverloadRow> {
+/**
+ * Overload: the same mix, first ramped (doubling the connections until
+ * goodput stops growing by 10%) to find the platform's peak and the
+ * connections that reach it, then at `factor` times those connections: what
+ * is shed, what the accepted requests get, and how much good work is done.
+ */
+async function overload(world: World, o: NonNullable<CampaignOptions['overload']>, ops: Op[], log: (line: string) => void): Promise<OverloadRow> {
   const phase = async (connections: number, ms: number) => {
     const out: Op[] = [];
     const until = Date.now() + ms;
@@ -157,13 +162,21 @@ async function overload(world: World, o: NonNullable<CampaignOptions['overload']
     ops.push(...out);
     return out;
   };
-  const peak = await phase(o.peakConnections, Math.min(10_000, o.durationMs));
-  const over = await phase(o.peakConnections * o.factor, o.durationMs);
   const goodput = (list: Op[], ms: number) => list.filter((x) => x.outcome === 'ok').length / (ms / 1000);
+  let peak = { connections: o.startConnections, goodput: 0 };
+  for (let connections = o.startConnections; connections <= o.maxConnections; connections *= 2) {
+    const g = goodput(await phase(connections, o.stepMs), o.stepMs);
+    log(`  ${connections} connections: ${Math.round(g)} ok/s`);
+    if (g < peak.goodput * 1.1) break;
+    if (g > peak.goodput) peak = { connections, goodput: g };
+  }
+  const connections = peak.connections * o.factor;
+  log(`  overload at ${connections} connections`);
+  const over = await phase(connections, o.durationMs);
   return {
-    connections: o.peakConnections * o.factor,
-    peakConnections: o.peakConnections,
-    peakGoodput: Math.round(goodput(peak, Math.min(10_000, o.durationMs))),
+    connections,
+    peakConnections: peak.connections,
+    peakGoodput: Math.round(peak.goodput),
     goodput: Math.round(goodput(over, o.durationMs)),
     accepted: over.filter((x) => x.outcome === 'ok').length,
     shed: over.filter((x) => x.shed).length,
@@ -188,8 +201,8 @@ export async function runCampaign(platform: Platform, world: World, options: Cam
   const badCrashes = platform.supervisor.exits.slice(exitsBefore).map((e) => e.name);
   let over: OverloadRow | undefined;
   if (options.overload) {
-    options.log(`overload: ${options.overload.peakConnections} connections, then ${options.overload.factor}× that`);
-    over = await overload(world, options.overload, ops);
+    options.log(`overload: connections doubled from ${options.overload.startConnections} to the peak, then ${options.overload.factor}× that`);
+    over = await overload(world, options.overload, ops, options.log);
   }
   const overloadCrashes = platform.supervisor.exits.slice(exitsBefore).map((e) => e.name).filter((n) => !badCrashes.includes(n));
   options.log('reconciling every acknowledged and indeterminate write against the databases');

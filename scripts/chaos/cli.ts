@@ -18,7 +18,7 @@ import { prepareWorld } from './workload';
 const HELP = `npm run chaos -- [options]
 
   --short            the CI version: four faults with shorter holds, fewer malformed requests, no overload
-  --only NAME        run only the faults whose name contains NAME (e.g. --only primary)
+  --only NAME        run only the faults whose name contains NAME (e.g. --only primary), or 'overload'
   --data-dir DIR     where the platform keeps its data (default: a new folder under the system's temp dir)
   --json FILE        where the JSON report goes (default: <data-dir>/chaos-report.json)
   -h, --help         this text
@@ -43,8 +43,10 @@ async function main(): Promise<number> {
   }
   const short = values.short ?? false;
   const redisCluster = hasRedisServer();
-  const faults = allFaults({ short, redisCluster }).filter((f) => !values.only || f.name.toLowerCase().includes(values.only.toLowerCase()));
-  if (!faults.length) {
+  const only = values.only?.toLowerCase();
+  const faults = allFaults({ short, redisCluster }).filter((f) => !only || f.name.toLowerCase().includes(only));
+  const withOverload = !short && (!only || only === 'overload');
+  if (!faults.length && !withOverload) {
     process.stderr.write(`no fault matches --only ${values.only}\n`);
     return 2;
   }
@@ -69,7 +71,7 @@ async function main(): Promise<number> {
       leadMs: short ? 2_000 : 3_000,
       trailMs: short ? 6_000 : 10_000,
       badInputRuns: short ? 150 : 600,
-      ...(short || values.only ? {} : { overload: { peakConnections: 32, factor: 5, durationMs: 20_000 } }),
+      ...(withOverload ? { overload: { startConnections: 8, maxConnections: 128, stepMs: 8_000, factor: 5, durationMs: 20_000 } } : {}),
       log,
     });
     const json = path.resolve(values.json ?? path.join(dataDir, 'chaos-report.json'));
