@@ -21,8 +21,9 @@ export interface FaultRow {
   errorWindowMs: number;
   /** Errors may not outlast the heal by more than this. */
   boundMs: number;
-  /** Latency of the operations started while the fault held, p99 ms. */
+  /** Latency of the operations started while the fault held, p99 ms: all, and per kind of operation. */
   p99DuringMs: number;
+  p99DuringByKind: Record<string, number>;
   /** Heal to the last error, ms (0: no error after the heal). */
   recoverMs: number;
   /** Errors of buyers on the other shard (for faults confined to one). */
@@ -107,6 +108,7 @@ async function runFault(platform: Platform, world: World, fault: Fault, options:
   const crashes = platform.supervisor.exits.slice(exitsBefore).filter((e) => !fault.exits.includes(e.name)).map((e) => `${e.name} (${e.signal ?? `code ${e.code}`})`);
   const spill = fault.shard ? errors.filter((o) => o.cluster !== fault.shard || o.kind === 'read-product').length : 0;
   const lastError = Math.max(0, ...errors.map((o) => o.endedAt));
+  const during = mine.filter((o) => o.startedAt >= injectedAt && o.startedAt <= healedAt);
   return {
     fault: fault.name,
     what: fault.what,
@@ -115,7 +117,8 @@ async function runFault(platform: Platform, world: World, fault: Fault, options:
     indeterminate: mine.filter((o) => o.outcome === 'indeterminate').length,
     errorWindowMs: errors.length ? lastError - Math.min(...errors.map((o) => o.startedAt)) : 0,
     boundMs: fault.holdMs + fault.settleMs,
-    p99DuringMs: p99(mine.filter((o) => o.startedAt >= injectedAt && o.startedAt <= healedAt).map((o) => o.endedAt - o.startedAt)),
+    p99DuringMs: p99(during.map((o) => o.endedAt - o.startedAt)),
+    p99DuringByKind: Object.fromEntries(['order', 'read-order', 'read-product'].map((k) => [k, p99(during.filter((o) => o.kind === k).map((o) => o.endedAt - o.startedAt))])),
     recoverMs: errors.length ? Math.max(0, lastError - healedAt) : 0,
     spill,
     crashes,

@@ -1,8 +1,9 @@
 import path from 'node:path';
-import { startRedis, type RedisNode } from '@tessera/local-infra';
+import Redis from 'ioredis';
+import { startRedis, startRedisCluster, type RedisCluster, type RedisNode } from '@tessera/local-infra';
 import { createRegistry, type Registry } from '@tessera/metrics';
-import { Cache, createStore, type CacheStore } from '@tessera/cache';
-import { scratchDir, metricSum } from '@tessera/testing';
+import { Cache, createStore, redisConnection, type CacheStore } from '@tessera/cache';
+import { scratchDir, metricSum, until } from '@tessera/testing';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -62,4 +63,38 @@ describe('cache engine when Redis is paused (SIGSTOP)', () => {
     }
     expect(await metricSum(registry, 'cache_breaker_state', { cache: 'paused' })).toBe(0);
   });
+});
+
+describe('a Redis Cluster connection when the cluster marks a node failed', () => {
+  let cluster: RedisCluster;
+  let redis: ReturnType<typeof redisConnection>;
+
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ dir: path.join(scratchDir('redis-cluster-down'), 'redis') });
+    redis = redisConnection(`redis-cluster://${cluster.startupNodes.map((n) => `${n.host}:${n.port}`).join(',')}`, 100);
+    await until('the cluster client is ready', () => redis.set('probe', '1').then(() => true, () => false), 10_000, 100);
+  }, 30_000);
+
+  afterAll(async () => {
+    cluster.nodes.forEach((n) => n.resume());
+    redis.disconnect();
+    await cluster.stop();
+  });
+
+  test('when a master is unreachable past the node timeout (CLUSTERDOWN everywhere), then commands fail at once instead of being resent for seconds, and work again once it returns', async () => {
+    cluster.nodes[1]!.pause();
+    const live = new Redis({ host: cluster.nodes[0]!.host, port: cluster.nodes[0]!.port });
+    try {
+      await until('the cluster marks the node failed', async () => ((await live.call('CLUSTER', 'INFO')) as string).includes('cluster_state:fail'), 20_000, 200);
+    } finally {
+      live.disconnect();
+    }
+    const started = Date.now();
+    await expect(redis.get('probe')).rejects.toThrow(/CLUSTERDOWN/);
+    // ioredis' default resends a CLUSTERDOWN command every 100 ms, 16 times: 1.6 s.
+    expect(Date.now() - started).toBeLessThan(500);
+
+    cluster.nodes[1]!.resume();
+    await until('commands work again', () => redis.get('probe').then((v) => v === '1', () => false), 20_000, 200);
+  }, 60_000);
 });
