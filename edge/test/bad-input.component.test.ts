@@ -44,11 +44,19 @@ describe('the REST edge under malformed input', () => {
     await fc.assert(fc.asyncProperty(malformedRequests(operations), send), { numRuns: 600 });
   });
 
-  test('when headers are too large or the request line is broken, then a problem+json answer, not a bare one', async () => {
+  test('when headers, the URL or the body are too large, then a problem+json answer, not a bare one', async () => {
     const big = await fetch(`${base}/api/v2/products`, { headers: { 'x-filler': 'x'.repeat(20_000) } });
     expect(big.status).toBe(431);
     expect(big.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(((await big.json()) as { status: number }).status).toBe(431);
+
+    const longUrl = await fetch(`${base}/api/v2/products?q=${'x'.repeat(70_000)}`);
+    expect([414, 431]).toContain(longUrl.status);
+    expect(longUrl.headers.get('content-type')).toMatch(/application\/problem\+json/);
+
+    const hugeBody = await fetch(`${base}/api/v2/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'a@b.test', password: 'x'.repeat(2_000_000) }) });
+    expect(hugeBody.status).toBe(413);
+    expect(hugeBody.headers.get('content-type')).toMatch(/application\/problem\+json/);
   });
 
   test('when the suite is over, then no request got a 5xx from any edge', async () => {

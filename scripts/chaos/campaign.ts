@@ -153,7 +153,7 @@ async function badInput(world: World, runs: number): Promise<BadInputRow> {
 
 /**
  * Overload: the same mix, first ramped (doubling the connections until
- * goodput stops growing by 10%) to find the platform's peak and the
+ * goodput falls clearly below the best so far) to find the platform's peak and the
  * connections that reach it, then at `factor` times those connections: what
  * is shed, what the accepted requests get, and how much good work is done.
  */
@@ -170,8 +170,9 @@ async function overload(world: World, o: NonNullable<CampaignOptions['overload']
   for (let connections = o.startConnections; connections <= o.maxConnections; connections *= 2) {
     const g = goodput(await phase(connections, o.stepMs), o.stepMs);
     log(`  ${connections} connections: ${Math.round(g)} ok/s`);
-    if (g < peak.goodput * 1.1) break;
     if (g > peak.goodput) peak = { connections, goodput: g };
+    // Past the knee: more connections only queue (a single dip within 10% is this machine's noise).
+    else if (g < peak.goodput * 0.9) break;
   }
   const connections = peak.connections * o.factor;
   log(`  overload at ${connections} connections`);
