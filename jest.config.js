@@ -16,4 +16,5 @@ module.exports = {
   // Two cores: more workers only contend with the servers under test.
   maxWorkers: 2,
   reporters: ['default', '<rootDir>/scripts/jest-summary-reporter.js'],
+  testSequencer: '<rootDir>/scripts/jest-sequencer.js',
 };
