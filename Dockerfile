@@ -1,23 +1,45 @@
 # syntax=docker/dockerfile:1.7
 # One image recipe for every service: `docker build --build-arg SERVICE=users .`
-# (skaffold passes SERVICE per artifact).
+# (skaffold passes SERVICE per artifact). test/image-layout.test.ts builds the
+# same layout without Docker and runs every service from it.
 
-ARG NODE_IMAGE=node:20.19-bookworm-slim
+# Node 24 (LTS); test/image-layout.test.ts runs the bundles under the same major.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
-# --- build: install everything, bundle one service, then drop dev dependencies
+# --- build: install everything, bundle one service, stage what the image holds
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
-COPY . .
+# The manifests first, so `npm ci` is a cached layer until a dependency changes
+# (every workspace's package.json: test/image-layout.test.ts checks the list).
+COPY package.json package-lock.json ./
+COPY patches ./patches
+COPY edge/package.json ./edge/
+COPY packages/auth/package.json ./packages/auth/
+COPY packages/cache/package.json ./packages/cache/
+COPY packages/config/package.json ./packages/config/
+COPY packages/contracts/package.json ./packages/contracts/
+COPY packages/data/package.json ./packages/data/
+COPY packages/errors/package.json ./packages/errors/
+COPY packages/grpc-kit/package.json ./packages/grpc-kit/
+COPY packages/local-infra/package.json ./packages/local-infra/
+COPY packages/logging/package.json ./packages/logging/
+COPY packages/metrics/package.json ./packages/metrics/
+COPY packages/outbox/package.json ./packages/outbox/
+COPY packages/testing/package.json ./packages/testing/
+COPY packages/workers/package.json ./packages/workers/
+COPY services/catalog/package.json ./services/catalog/
+COPY services/notifications/package.json ./services/notifications/
+COPY services/orders/package.json ./services/orders/
+COPY services/payments/package.json ./services/payments/
+COPY services/users/package.json ./services/users/
 RUN npm ci --no-audit --no-fund
+COPY . .
 ARG SERVICE
 RUN test -n "${SERVICE}" && { test -d "services/${SERVICE}" || test "${SERVICE}" = edge; } || (echo "set --build-arg SERVICE=<users|catalog|orders|payments|notifications|edge>" && exit 1)
-RUN npm run build -- "${SERVICE}" && npm prune --omit=dev --no-audit --no-fund
-# Stage what the runtime needs in one tree: services/<name>/{dist,migrations} or edge/dist.
-RUN mkdir -p /out \
- && if [ "${SERVICE}" = edge ]; then mkdir -p /out/edge && cp -r edge/dist /out/edge/dist && ln -s /app/edge/dist/main.js /out/main.js; \
-    else mkdir -p /out/services/${SERVICE} && cp -r services/${SERVICE}/dist services/${SERVICE}/migrations /out/services/${SERVICE}/ && ln -s /app/services/${SERVICE}/dist/main.js /out/main.js; fi
+# One bundle carrying every dependency (no node_modules in the image), then the image's folder.
+RUN npm run build -- "${SERVICE}" && node scripts/stage-image.mjs "${SERVICE}" /out
 
-# --- runtime: production dependencies, the bundle, its migrations and the protos (for reflection)
+# --- runtime: main.js (a link to the bundle), its migrations and the protos (for reflection)
 FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tini \
@@ -26,9 +48,6 @@ ARG SERVICE
 ENV NODE_ENV=production \
     SERVICE=${SERVICE}
 WORKDIR /app
-COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/proto ./proto
-# The bundle resolves proto/ and migrations/ from its own real path, so the stable entry link is safe.
 COPY --from=build /out/ ./
 # The image's `node` user (uid 1000); nothing is written to the root filesystem, so it can be read-only.
 USER 1000:1000

@@ -1,19 +1,45 @@
 // Production build: one bundle per service, `services/<name>/dist/main.js` (and `edge/dist/main.js`).
-// Tessera's own code (@tessera/* through tsconfig paths) is bundled; third-party
-// packages stay external and come from node_modules (npm ci --omit=dev in the
-// image). The bundle sits at the same depth as packages/*/src, so paths derived
-// from __dirname (proto/, migrations/) resolve the same way in the image.
+// Everything is bundled, Tessera's own code and every third-party package (all
+// pure JavaScript), so the runtime image holds main.js, its migrations and the
+// protos, and no node_modules: no dependency can go missing between the build
+// stage and the runtime (npm's nested copies and `npm prune` once dropped one).
+// The bundle sits at the same depth as packages/*/src, so paths derived from
+// __dirname (proto/, migrations/) resolve the same way in the image.
 import { build } from 'esbuild';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const protobuf = require('protobufjs');
 
 const targets = process.argv.slice(2).length ? process.argv.slice(2) : [...readdirSync('services'), 'edge'];
 // The edge lives in edge/, the services in services/<name>/.
 const dirOf = (name) => (name === 'edge' ? 'edge' : `services/${name}`);
 
-const externalThirdParty = {
-  name: 'external-third-party',
+// Optional peers that Tessera never loads (pino's pretty printer):
+// left out, so a require() of them fails only if something really calls it.
+const NEVER_LOADED = ['pino-pretty'];
+
+// grpc-health-check and @grpc/reflection read their .proto files from their own package folder at
+// run time, which a bundle no longer has. Each of those loadSync calls becomes fromJSON with the
+// same definitions, parsed here at build time (keepCase as each module asks for).
+const PROTO_FILES = [
+  { module: /grpc-health-check[\\/]build[\\/]src[\\/]health\.js$/, call: /\(0, proto_loader_1\.loadSync\)\('health\/v1\/health\.proto', /, proto: '../../proto/health/v1/health.proto', fn: '(0, proto_loader_1.fromJSON)', keepCase: true },
+  { module: /@grpc[\\/]reflection[\\/]build[\\/]src[\\/]implementations[\\/]reflection-v1\.js$/, call: /protoLoader\.loadSync\(protoPath, /, proto: '../../proto/grpc/reflection/v1/reflection.proto', fn: 'protoLoader.fromJSON', keepCase: false },
+  { module: /@grpc[\\/]reflection[\\/]build[\\/]src[\\/]implementations[\\/]reflection-v1alpha\.js$/, call: /protoLoader\.loadSync\(protoPath, /, proto: '../../proto/grpc/reflection/v1alpha/reflection.proto', fn: 'protoLoader.fromJSON', keepCase: false },
+];
+const protosInlined = {
+  name: 'protos-inlined',
   setup(b) {
-    b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@tessera/') ? undefined : { external: true }));
+    for (const file of PROTO_FILES) {
+      b.onLoad({ filter: file.module }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        if (!file.call.test(source)) throw new Error(`${args.path}: the loadSync call to inline was not found (did the package change?)`);
+        const root = new protobuf.Root().loadSync(path.resolve(path.dirname(args.path), file.proto), { keepCase: file.keepCase });
+        return { contents: source.replace(file.call, `${file.fn}(${JSON.stringify(root.toJSON())}, `), loader: 'js' };
+      });
+    }
   },
 };
 
@@ -28,7 +54,8 @@ for (const name of targets) {
     format: 'cjs',
     sourcemap: true,
     tsconfig: 'tsconfig.json',
-    plugins: [externalThirdParty],
+    external: NEVER_LOADED,
+    plugins: [protosInlined],
     logLevel: 'warning',
   });
   console.log(`built ${dirOf(name)}/dist/main.js in ${Date.now() - started} ms`);
