@@ -93,7 +93,12 @@ describe('the runtime image layout', () => {
 
     const base = `http://127.0.0.1:${edgePort}`;
     try {
-      await until('the edge is ready through every service', () => fetch(`${base}/readyz`).then((r) => r.status === 200, () => false), 60_000, 200);
+      const everyServiceUp = async () => {
+        const res = await fetch(`${base}/readyz`);
+        const body = (await res.json()) as { dependencies: Record<string, string> };
+        return res.status === 200 && Object.values(body.dependencies).length === SERVICE_NAMES.length && Object.values(body.dependencies).every((d) => d === 'up');
+      };
+      await until('the edge is ready and reaches every service', () => everyServiceUp().catch(() => false), 60_000, 200);
     } catch (error) {
       throw new Error(`${(error as Error).message}\n${running.map((r) => `--- ${r.service}\n${r.output.text.slice(-800)}`).join('\n')}`);
     }

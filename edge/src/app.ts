@@ -11,7 +11,7 @@ import { bodyLimitBytes, trustProxySetting, type EdgeConfig } from './config';
 import { clientErrorHandler, installErrorHandling } from './errors/error-handler';
 import { installAdmission } from './http/admission';
 import { ConsistencyMemory } from './http/consistency-memory';
-import { OPS_ROUTES, opsRoutes } from './http/ops-routes';
+import { OPS_ROUTES, opsRoutes, type Readiness } from './http/ops-routes';
 import type { PublicCache } from './http/public-cache';
 import { installRequestContext } from './http/request-context';
 import { installSecurityHeaders } from './http/security-headers';
@@ -32,8 +32,8 @@ export interface EdgeDeps {
   authenticator: Authenticator;
   /** Shared store for rate limits and remembered write tokens; undefined means per process. */
   redis: Redis | Cluster | undefined;
-  /** Readiness of the dependencies, for /readyz. */
-  ready: () => Promise<boolean>;
+  /** Readiness (the edge's own) and the state of each dependency, for /readyz. */
+  ready: () => Promise<Readiness>;
   /** Public answers kept in this process (undefined: off). */
   publicCache?: PublicCache | undefined;
   /** True once the edge is shutting down: answers then ask clients to close their connection. */

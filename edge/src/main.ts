@@ -40,23 +40,27 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
   const authenticator = new Authenticator(clients, { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, maxTokenAgeSeconds: config.JWT_MAX_AGE_S, jwksRefreshMs: config.JWKS_REFRESH_MS, revocations });
 
   let draining = false;
-  let readyUntil = 0;
-  const ready = async () => {
-    if (draining) return false;
-    if (Date.now() < readyUntil) return true;
-    // One cheap read per service (each touches its database); remembered for a second.
+  // Readiness is the edge's own: it serves unless it is draining. A service that is down costs only
+  // its routes (503 with Retry-After), not every edge pod its place behind the Service; the state of
+  // each dependency is reported beside it (one cheap read each, remembered for a second).
+  const probes: Record<string, () => Promise<unknown>> = (() => {
     const o = { deadlineMs: 1_000 };
     const nobody = 'usr_1';
     const page = { pageSize: 1, pageToken: '', offset: 0 };
-    await Promise.all([
-      clients.auth.getJwks({}, o),
-      clients.catalog.listProducts({ query: '', page }, o),
-      clients.orders.listOrders({ userId: nobody, page }, o),
-      clients.payments.listPayments({ userId: nobody, orderId: 'ord_1' }, o),
-      clients.notifications.listNotifications({ userId: nobody, page, unreadOnly: false }, o),
-    ]);
-    readyUntil = Date.now() + 1_000;
-    return true;
+    return {
+      users: () => clients.auth.getJwks({}, o),
+      catalog: () => clients.catalog.listProducts({ query: '', page }, o),
+      orders: () => clients.orders.listOrders({ userId: nobody, page }, o),
+      payments: () => clients.payments.listPayments({ userId: nobody, orderId: 'ord_1' }, o),
+      notifications: () => clients.notifications.listNotifications({ userId: nobody, page, unreadOnly: false }, o),
+    };
+  })();
+  let dependencies: { at: number; state: Promise<Record<string, 'up' | 'down'>> } | undefined;
+  const ready = async () => {
+    if (!dependencies || Date.now() - dependencies.at > 1_000) {
+      dependencies = { at: Date.now(), state: Promise.all(Object.entries(probes).map(async ([name, probe]) => [name, await probe().then(() => 'up' as const, () => 'down' as const)] as const)).then(Object.fromEntries) };
+    }
+    return { ready: !draining, dependencies: await dependencies.state };
   };
 
   // Product answers kept here, dropped when the catalog announces a change (see PublicCache for the staleness bound).

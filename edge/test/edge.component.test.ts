@@ -48,7 +48,7 @@ describe('the REST edge over the real services', () => {
   };
 
   test('when the app is asked what it mounted, then it is exactly what the two OpenAPI documents describe', async () => {
-    const { mounted, documents } = await createApp({ config: loadEdgeConfig({}), logger: createLogger({ service: 'test', level: 'silent' }), registry: createRegistry(), clients: {} as never, authenticator: {} as never, redis: undefined, ready: async () => true });
+    const { mounted, documents } = await createApp({ config: loadEdgeConfig({}), logger: createLogger({ service: 'test', level: 'silent' }), registry: createRegistry(), clients: {} as never, authenticator: {} as never, redis: undefined, ready: async () => ({ ready: true, dependencies: {} }) });
     const documented = new Set(
       Object.values(documents).flatMap((doc) => Object.entries((doc as { paths: Record<string, Record<string, unknown>> }).paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))),
     );
@@ -306,9 +306,22 @@ describe('the REST edge over the real services', () => {
     expect(Number(/^http_rate_limit_store_errors_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
   });
 
-  test('when /healthz and /readyz are asked, then the stack is alive and ready, and /docs lists the routes', async () => {
+  test('when one service is down, then the edge stays ready (and says which is down), its routes answer 503 with Retry-After, and the other routes work', async () => {
+    const product = await aProduct();
+    const edge = stack.url(await stack.addEdge({ ORDERS_TARGET: '127.0.0.1:1', RATE_LIMIT_PREFIX: `edge-orders-down-${Date.now()}:` }));
+    const readiness = await http(edge, 'GET', '/readyz');
+    expect(readiness.status).toBe(200);
+    expect(readiness.body.dependencies).toEqual({ users: 'up', catalog: 'up', orders: 'down', payments: 'up', notifications: 'up' });
+    expect((await http(edge, 'GET', `/api/v2/products/${product}`)).status).toBe(200);
+    const token = (await http(edge, 'POST', '/api/v2/auth/login', { body: ADMIN })).body.access_token as string;
+    const orders = await http(edge, 'GET', '/api/v2/orders', { token });
+    expect(orders.status).toBe(503);
+    expect(orders.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+
+  test('when /healthz and /readyz are asked, then the stack is alive and ready with every service up, and /docs lists the routes', async () => {
     expect((await http(base, 'GET', '/healthz')).status).toBe(200);
-    expect((await http(base, 'GET', '/readyz')).body).toEqual({ status: 'ready' });
+    expect((await http(base, 'GET', '/readyz')).body).toEqual({ status: 'ready', dependencies: { users: 'up', catalog: 'up', orders: 'up', payments: 'up', notifications: 'up' } });
     const docs = await fetch(`${base}/docs`);
     expect(await docs.text()).toContain('/api/v2/orders');
   });

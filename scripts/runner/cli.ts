@@ -33,7 +33,9 @@ async function main(): Promise<void> {
   try {
     platform = await startPlatform(options);
     const { supervisor, secrets, edgeUrl } = platform;
-    const ready = await fetch(`${edgeUrl}/readyz`).then((r) => r.status === 200, () => false);
+    const readiness = await fetch(`${edgeUrl}/readyz`).then((r) => r.json() as Promise<{ status: string; dependencies: Record<string, string> }>, () => undefined);
+    const down = Object.entries(readiness?.dependencies ?? {}).filter(([, state]) => state !== 'up').map(([name]) => name);
+    const ready = readiness?.status === 'ready' && down.length === 0;
     const rows = await Promise.all(
       supervisor.status().map(async (s) => ({ process: s.name, port: s.port, pid: s.pid ?? '-', health: (await portAnswers(s.port)) ? 'up' : 'DOWN', logs: path.relative(process.cwd(), s.logFile) })),
     );
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         '',
-        `Tessera is ready at ${base} (readiness: ${ready ? 'ready' : 'NOT READY — see the edge log'}) after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `Tessera is ready at ${base} (readiness: ${ready ? 'ready' : `NOT READY${down.length ? ` (${down.join(', ')} down)` : ''} — see the logs`}) after ${((Date.now() - started) / 1000).toFixed(1)} s`,
         `  API docs:   ${base}/docs   (OpenAPI: ${base}/api/v2/openapi.json)`,
         `  admin:      ${secrets.adminEmail} / ${secrets.generated ? secrets.adminPassword : '(from TESSERA_ADMIN_PASSWORD)'}`,
         `  demo user:  ${DEMO_USER.email} / ${DEMO_USER.password}`,
