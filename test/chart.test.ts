@@ -134,11 +134,11 @@ describeOnLinuxX64('helm chart', () => {
       const orders = podSpecOf(deployments.find((d) => d.metadata.name === 'tessera-orders')!).containers[0].env;
       const clustersEnv = JSON.parse(orders.find((e: { name: string }) => e.name === 'DATABASE_CLUSTERS').value);
       expect(clustersEnv.map((c: { name: string }) => c.name)).toEqual(['shard-a', 'shard-b']);
-      // The service connects as its runtime role (rows only); the migration Job as the owner, granting that role.
+      // The service connects as its runtime role (rows only); its `migrate` init container as the owner, granting that role.
       expect(clustersEnv[0].primary).toBe('postgres://orders_app:$(DB_PASSWORD)@tessera-pg-shard-a-rw:5432/orders');
       expect(clustersEnv[0].replicas).toEqual(['postgres://orders_app:$(DB_PASSWORD)@tessera-pg-shard-a-ro:5432/orders']);
       expect(orders.find((e: { name: string }) => e.name === 'DB_PASSWORD').valueFrom.secretKeyRef.name).toBe('tessera-db-orders-app');
-      const migrate = podSpecOf(objects.find((o) => o.kind === 'Job' && o.metadata.name === 'tessera-orders-migrate')!).containers[0].env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string } } }[];
+      const migrate = podSpecOf(deployments.find((d) => d.metadata.name === 'tessera-orders')!).initContainers[0].env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string } } }[];
       expect(JSON.parse(migrate.find((e) => e.name === 'DATABASE_CLUSTERS')!.value!)[0].primary).toBe('postgres://orders:$(DB_PASSWORD)@tessera-pg-shard-a-rw:5432/orders');
       expect(migrate.find((e) => e.name === 'DB_PASSWORD')!.valueFrom!.secretKeyRef.name).toBe('tessera-db-orders');
       expect(migrate.find((e) => e.name === 'DATABASE_RUNTIME_ROLE')!.value).toBe('orders_app');
@@ -157,13 +157,32 @@ describeOnLinuxX64('helm chart', () => {
       }
     });
 
-    test('when migrations render, then each service has a hook Job that runs `migrate` before upgrades roll', () => {
-      const jobs = ofKind(objects, 'Job').filter((j) => j.metadata.name.endsWith('-migrate'));
-      expect(jobs).toHaveLength(5);
-      for (const j of jobs) {
-        expect(j.metadata.annotations?.['helm.sh/hook']).toBe('post-install,pre-upgrade');
-        expect(podSpecOf(j).containers[0].args).toEqual(['migrate']);
+    test('when migrations render, then every service pod runs `migrate` first as an init container, as the owner, with nothing but its database, and no hook can deadlock --wait', () => {
+      // The hooks left: `helm test` and the Redis Cluster's forming Job (its pods are Ready before the cluster forms).
+      expect(objects.filter((o) => o.metadata.annotations?.['helm.sh/hook']).map((o) => o.metadata.name).sort()).toEqual(['tessera-redis-init', 'tessera-test', 'tessera-test-flows']);
+      expect(ofKind(objects, 'Job').filter((j) => j.metadata.name.endsWith('-migrate'))).toEqual([]);
+      const services = deployments.filter((d) => d.metadata.name !== 'tessera-edge');
+      expect(services).toHaveLength(5);
+      for (const d of services) {
+        const pod = podSpecOf(d);
+        const [init] = pod.initContainers;
+        expect(init.name).toBe('migrate');
+        expect(init.args).toEqual(['migrate']);
+        expect(init.image).toBe(pod.containers[0].image);
+        const names = (init.env as { name: string }[]).map((e) => e.name);
+        expect(names).toEqual(expect.arrayContaining(['DB_PASSWORD', 'DATABASE_CLUSTERS', 'DATABASE_RUNTIME_ROLE']));
+        // Only what migrating needs: no signing keys, admin password, Redis or peers.
+        expect(names.filter((n) => /JWT|ADMIN|REDIS|TARGET|SUBSCRIBERS/.test(n))).toEqual([]);
       }
+      expect(podSpecOf(deployments.find((d) => d.metadata.name === 'tessera-edge')!).initContainers).toBeUndefined();
+    });
+
+    test('when services connect through the Poolers, then their `migrate` still goes straight to each primary (a session advisory lock cannot pass PgBouncer in transaction mode)', () => {
+      const pooled = render([], ['postgres.connectVia=pooler', 'postgres.pooler.enabled=true']).objects;
+      const pod = podSpecOf(ofKind(pooled, 'Deployment').find((d) => d.metadata.name === 'tessera-orders')!);
+      const clustersOf = (env: { name: string; value?: string }[]) => JSON.parse(env.find((e) => e.name === 'DATABASE_CLUSTERS')!.value!)[0].primary as string;
+      expect(clustersOf(pod.containers[0].env)).toContain('tessera-pg-shard-a-pooler-rw');
+      expect(clustersOf(pod.initContainers[0].env)).toBe('postgres://orders:$(DB_PASSWORD)@tessera-pg-shard-a-rw:5432/orders');
     });
 
     test('when dashboards render, then the Grafana sidecar label is set and every panel has a query', () => {

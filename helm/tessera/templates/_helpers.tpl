@@ -57,11 +57,13 @@ app.kubernetes.io/component: {{ .component | default "service" }}
 {{- $root := .root -}}
 {{- $svc := .name -}}
 {{- $user := default $svc .user -}}
+{{- $direct := default false .direct -}}
 {{- $entries := list -}}
 {{- range $cluster := splitList "," (include "tessera.clustersOf" .) -}}
 {{- $pg := include "tessera.pgCluster" (dict "root" $root "cluster" $cluster) -}}
-{{- $rw := ternary (printf "%s-pooler-rw" $pg) (printf "%s-rw" $pg) (eq $root.Values.postgres.connectVia "pooler") -}}
-{{- $ro := ternary (printf "%s-pooler-ro" $pg) (printf "%s-ro" $pg) (eq $root.Values.postgres.connectVia "pooler") -}}
+{{- $pooled := and (eq $root.Values.postgres.connectVia "pooler") (not $direct) -}}
+{{- $rw := ternary (printf "%s-pooler-rw" $pg) (printf "%s-rw" $pg) $pooled -}}
+{{- $ro := ternary (printf "%s-pooler-ro" $pg) (printf "%s-ro" $pg) $pooled -}}
 {{- $url := printf "postgres://%s:$(DB_PASSWORD)@%s:5432/%s" $user $rw $svc -}}
 {{- $roUrl := printf "postgres://%s:$(DB_PASSWORD)@%s:5432/%s" $user $ro $svc -}}
 {{- $replicas := ternary (list $roUrl) (list) (gt (int $root.Values.postgres.instances) 1) -}}

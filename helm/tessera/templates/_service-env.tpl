@@ -1,7 +1,8 @@
 {{/*
 Environment of one service container. Call with (dict "root" $ "name" "orders" "cfg" $cfg), and "migrate" true for the
-migration Job: it connects as the tables' owner (<service>) and grants the service's runtime role (<service>_app),
-which the service connects as, data privileges only.
+`migrate` init container: it connects straight to each primary (never through PgBouncer: migrations hold a session
+advisory lock) as the tables' owner (<service>) and grants the service's runtime role (<service>_app), which the
+service connects as, data privileges only. It gets nothing else: no peers, no Redis, no signing keys.
 */}}
 {{- define "tessera.serviceEnv" -}}
 {{- $root := .root -}}
@@ -21,15 +22,15 @@ which the service connects as, data privileges only.
       name: {{ include "tessera.name" (dict "root" $root "name" (printf "db-%s" (replace "_" "-" $user))) }}
       key: password
 - name: DATABASE_CLUSTERS
-  value: {{ include "tessera.databaseClusters" (dict "root" $root "name" .name "user" $user) | quote }}
-{{- if .migrate }}
-- name: DATABASE_RUNTIME_ROLE
-  value: {{ printf "%s_app" .name | quote }}
-{{- end }}
+  value: {{ include "tessera.databaseClusters" (dict "root" $root "name" .name "user" $user "direct" (default false .migrate)) | quote }}
 {{- if ne .name "catalog" }}
 - name: SHARD_MAP_FILE
   value: /etc/tessera/shard-map.json
 {{- end }}
+{{- if .migrate }}
+- name: DATABASE_RUNTIME_ROLE
+  value: {{ printf "%s_app" .name | quote }}
+{{- else }}
 {{- if $node.redis }}
 - name: REDIS_URL
   value: {{ ternary (include "tessera.redisUrl" $root) "memory://" $root.Values.redis.enabled | quote }}
@@ -64,5 +65,6 @@ which the service connects as, data privileges only.
 {{- range $k, $v := .cfg.env }}
 - name: {{ $k }}
   value: {{ $v | quote }}
+{{- end }}
 {{- end }}
 {{- end -}}

@@ -25,6 +25,8 @@ export const dataConfigShape = {
    * service connects as the owner, as locally).
    */
   DATABASE_RUNTIME_ROLE: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a Postgres role name').optional(),
+  /** How long `migrate` waits for a database that is not up yet (its init container in Kubernetes). */
+  MIGRATE_WAIT_MS: z.coerce.number().int().min(0).default(600_000),
 };
 
 export type DataConfig = {
@@ -32,6 +34,7 @@ export type DataConfig = {
   shardMap: ShardMap;
   pool: { poolMax: number; prepare: boolean; maxLagSeconds: number; replicaTimeoutMs: number };
   runtimeRole?: string | undefined;
+  waitForDatabaseMs?: number;
 };
 
 /** Resolves the parsed variables into what ShardedDb.connect takes. */
@@ -44,6 +47,7 @@ export function loadDataConfig(env: {
   DATABASE_MAX_REPLICA_LAG_S: number;
   DATABASE_REPLICA_TIMEOUT_MS: number;
   DATABASE_RUNTIME_ROLE?: string | undefined;
+  MIGRATE_WAIT_MS?: number;
 }): DataConfig {
   let shardMap: ShardMap;
   if (env.SHARD_MAP) shardMap = new ShardMap(env.SHARD_MAP);
@@ -55,5 +59,6 @@ export function loadDataConfig(env: {
     shardMap,
     pool: { poolMax: env.DATABASE_POOL_MAX, prepare: env.DATABASE_PREPARE, maxLagSeconds: env.DATABASE_MAX_REPLICA_LAG_S, replicaTimeoutMs: env.DATABASE_REPLICA_TIMEOUT_MS },
     runtimeRole: env.DATABASE_RUNTIME_ROLE,
+    ...(env.MIGRATE_WAIT_MS === undefined ? {} : { waitForDatabaseMs: env.MIGRATE_WAIT_MS }),
   };
 }

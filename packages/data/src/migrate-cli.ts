@@ -4,7 +4,7 @@
  *   DATABASE_CLUSTERS='[{"name":"shard-a","primary":"postgres://…"}]' \
  *     npm run migrate -- services/users/migrations
  *
- * What the local runner and the Kubernetes migration Job run. Exit code 0 when
+ * What the local runner and the Kubernetes `migrate` init containers run. Exit code 0 when
  * every cluster is up to date.
  */
 import path from 'node:path';

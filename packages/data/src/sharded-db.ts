@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import { ClusterDb, DEFAULT_POOL_OPTIONS, type PoolOptions } from './cluster';
 import { dataMetrics } from './data-metrics';
+import { isConnectionError } from './db-errors';
 import { shardOfId } from './ids';
 import { migrate, type MigrationResult } from './migrate';
 import type { ClusterConfig, ShardMap } from './shard-map';
@@ -63,13 +64,32 @@ export class ShardedDb {
 
 /**
  * Connects, applies a service's migrations to every cluster, and disconnects:
- * what `node main.js migrate` (the Helm hook Job) and the local runner call.
+ * what `node main.js migrate` (each service pod's init container) and the local runner call.
  */
-export async function migrateClusters(config: { clusters: ClusterConfig[]; shardMap: ShardMap; runtimeRole?: string | undefined }, dir: string, platformSql: readonly string[] = []): Promise<Record<string, MigrationResult>> {
-  const db = await ShardedDb.connect({ ...config, registry: new Registry() });
-  try {
-    return await db.migrateAll(dir, platformSql, config.runtimeRole);
-  } finally {
-    await db.end();
+export async function migrateClusters(
+  config: { clusters: ClusterConfig[]; shardMap: ShardMap; runtimeRole?: string | undefined; waitForDatabaseMs?: number },
+  dir: string,
+  platformSql: readonly string[] = [],
+  logger?: { warn(details: object, message: string): void },
+): Promise<Record<string, MigrationResult>> {
+  // In Kubernetes `migrate` runs as an init container while the database may still be coming up
+  // (CNPG bootstrapping the cluster, its managed roles not created yet, the Service without
+  // endpoints): wait for it here, with a bounded backoff, instead of crash-looping the pod into
+  // Kubernetes' own backoff (up to 5 minutes). Errors in the migrations themselves fail at once.
+  const deadline = Date.now() + (config.waitForDatabaseMs ?? 0);
+  for (let attempt = 1; ; attempt++) {
+    const db = await ShardedDb.connect({ ...config, registry: new Registry() });
+    try {
+      return await db.migrateAll(dir, platformSql, config.runtimeRole);
+    } catch (error) {
+      if (!isNotReadyYet(error) || Date.now() >= deadline) throw error;
+      logger?.warn({ attempt, reason: (error as Error).message }, 'the database is not ready yet; migrations wait for it');
+    } finally {
+      await db.end();
+    }
+    await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** Math.min(attempt - 1, 5))));
   }
 }
+
+/** The database is unreachable, starting, or its role or database does not exist yet (28P01, 28000, 3D000). */
+const isNotReadyYet = (error: unknown): boolean => isConnectionError(error) || ['28P01', '28000', '3D000'].includes(String((error as { code?: unknown } | null)?.code));

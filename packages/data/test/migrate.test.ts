@@ -1,9 +1,10 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import postgres from 'postgres';
-import { migrate } from '@tessera/data';
-import { testDatabase, type TestDatabase } from '@tessera/testing';
+import { migrate, migrateClusters, ShardMap } from '@tessera/data';
+import { freePort, startPostgresCluster } from '@tessera/local-infra';
+import { scratchDir, testDatabase, type TestDatabase } from '@tessera/testing';
 
 describe('migrate', () => {
   let db: TestDatabase;
@@ -44,4 +45,32 @@ describe('migrate', () => {
       await sql.end();
     }
   });
+});
+
+describe('migrateClusters, run before its database is up (an init container)', () => {
+  test('when the database starts seconds after migrate does, then migrate waits for it and applies; a broken migration fails at once', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'migrations-wait-'));
+    writeFileSync(path.join(dir, '001_things.sql'), 'create table things (id bigint primary key);');
+    const port = await freePort();
+    const dataDir = path.join(scratchDir('migrate-wait'), 'pg');
+    mkdirSync(dataDir, { recursive: true });
+    // The cluster's credentials, fixed before it exists (as a CNPG secret is).
+    writeFileSync(path.join(dataDir, 'credentials.json'), JSON.stringify({ user: 'postgres', password: 'a-waiting-password', layout: 1 }));
+    const clusters = [{ name: 'late', primary: `postgres://postgres:a-waiting-password@127.0.0.1:${port}/postgres`, replicas: [] }];
+    const waits: string[] = [];
+    const migrating = migrateClusters({ clusters, shardMap: ShardMap.single('late'), waitForDatabaseMs: 60_000 }, dir, [], { warn: (_d, message) => waits.push(message) });
+    await new Promise((r) => setTimeout(r, 1_500));
+    const pg = await startPostgresCluster({ dataDir, replicas: 0, ports: { primary: port }, durable: false });
+    try {
+      expect((await migrating).late!.applied).toEqual(['001_things.sql']);
+      expect(waits.length).toBeGreaterThan(0);
+
+      writeFileSync(path.join(dir, '002_broken.sql'), 'create tabel oops ();');
+      const started = Date.now();
+      await expect(migrateClusters({ clusters, shardMap: ShardMap.single('late'), waitForDatabaseMs: 60_000 }, dir)).rejects.toThrow(/syntax error/);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      await pg.stop();
+    }
+  }, 90_000);
 });

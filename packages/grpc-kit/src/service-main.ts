@@ -15,7 +15,7 @@ export const grpcServiceConfigShape = {
   DRAIN_DELAY_MS: env.milliseconds(5_000),
   SHUTDOWN_TIMEOUT_MS: env.milliseconds(25_000),
   MAX_CONNECTION_AGE_MS: env.milliseconds(5 * 60_000),
-  /** Apply pending migrations at start; off in Kubernetes, where a Helm hook Job does it once. */
+  /** Apply pending migrations at start; off in Kubernetes, where each pod's `migrate` init container does it. */
   MIGRATE_ON_START: env.flag(false),
   /** Where SIGUSR2 writes on-demand CPU profiles (first signal starts, second writes); unset: off. */
   CPU_PROFILE_DIR: z.string().optional(),
@@ -43,7 +43,7 @@ export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; S
   name: string,
   loadConfig: () => C,
   start: (config: C, logger: Logger) => Promise<{ stop(): Promise<void> }>,
-  migrate?: (config: C) => Promise<unknown>,
+  migrate?: (config: C, logger: Logger) => Promise<unknown>,
 ): void {
   let config: C;
   try {
@@ -55,9 +55,9 @@ export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; S
   const logger = createLogger({ service: name, level: config.LOG_LEVEL });
   if (config.CPU_PROFILE_DIR) profileOnSignal(config.CPU_PROFILE_DIR, name, logger);
   if (process.argv[2] === 'migrate') {
-    // `node main.js migrate`: apply migrations to every cluster and exit (the Kubernetes migration Job).
+    // `node main.js migrate`: apply migrations to every cluster and exit (the pod's init container in Kubernetes).
     if (!migrate) throw new Error(`${name} has no migrations`);
-    migrate(config).then(
+    migrate(config, logger).then(
       (result) => {
         logger.info({ migrations: result }, 'migrations applied');
         logger.flush?.();

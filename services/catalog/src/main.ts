@@ -39,4 +39,4 @@ export async function startCatalogService(config: CatalogConfig, logger: Logger 
   });
 }
 
-if (require.main === module) runMain('catalog', loadCatalogConfig, startCatalogService, (config) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, []));
+if (require.main === module) runMain('catalog', loadCatalogConfig, startCatalogService, (config, logger) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, [], logger));

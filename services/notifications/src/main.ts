@@ -50,4 +50,4 @@ export async function startNotificationsService(config: NotificationsConfig, log
   });
 }
 
-if (require.main === module) runMain('notifications', loadNotificationsConfig, startNotificationsService, (config) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, [INBOX_SQL]));
+if (require.main === module) runMain('notifications', loadNotificationsConfig, startNotificationsService, (config, logger) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, [INBOX_SQL], logger));

@@ -53,4 +53,4 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger = 
   });
 }
 
-if (require.main === module) runMain('orders', loadOrdersConfig, startOrdersService, (config) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, [OUTBOX_SQL]));
+if (require.main === module) runMain('orders', loadOrdersConfig, startOrdersService, (config, logger) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, [OUTBOX_SQL], logger));

@@ -41,4 +41,4 @@ export async function startPaymentsService(config: PaymentsConfig, logger: Logge
   });
 }
 
-if (require.main === module) runMain('payments', loadPaymentsConfig, startPaymentsService, (config) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, [OUTBOX_SQL]));
+if (require.main === module) runMain('payments', loadPaymentsConfig, startPaymentsService, (config, logger) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, [OUTBOX_SQL], logger));

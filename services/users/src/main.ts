@@ -80,4 +80,4 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
   });
 }
 
-if (require.main === module) runMain('users', loadUsersConfig, startUsersService, (config) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, []));
+if (require.main === module) runMain('users', loadUsersConfig, startUsersService, (config, logger) => migrateClusters(loadDataConfig(config), MIGRATIONS_DIR, [], logger));
