@@ -262,4 +262,29 @@ describe('skaffold.yaml', () => {
     }
     expect(tessera.setValueTemplates!['edge.image.repository']).toBe('{{.IMAGE_REPO_tessera_edge}}');
   });
+
+  /** Every release of the base config and of every profile's patches. */
+  const allReleases = () => {
+    const raw = parse(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8')) as { deploy: { helm: { releases: Record<string, unknown>[] } }; profiles: { name: string; patches?: { op: string; path: string; value: unknown }[] }[] };
+    const fromProfiles = raw.profiles.flatMap((p) => (p.patches ?? []).filter((x) => x.op === 'add' && x.path.endsWith('/releases/-')).map((x) => ({ profile: p.name, release: x.value as Record<string, unknown> })));
+    return [...raw.deploy.helm.releases.map((release) => ({ profile: '(base)', release })), ...fromProfiles];
+  };
+
+  test('when a release sets values, then none is a quoted boolean or number (skaffold passes setValues as --set, which would turn it into a boolean or number); such values live in values files', () => {
+    const coerced = allReleases().flatMap(({ profile, release }) =>
+      Object.entries({ ...(release.setValues as Record<string, unknown> | undefined), ...(release.setValueTemplates as Record<string, unknown> | undefined) })
+        .filter(([, v]) => typeof v === 'string' && /^(true|false|-?\d+(\.\d+)?)$/.test(v))
+        .map(([k, v]) => `${profile} ${release.name}: ${k}=${JSON.stringify(v)}`),
+    );
+    expect(coerced).toEqual([]);
+  });
+
+  test('when the kind profile installs ingress-nginx, then it lands on the node kind labels ingress-ready, selected by a string', () => {
+    const ingress = allReleases().find(({ profile, release }) => profile === 'kind' && release.name === 'ingress-nginx')!.release;
+    const files = (ingress.valuesFiles as string[]).map((f) => parse(readFileSync(path.join(ROOT, f), 'utf8')) as { controller: { nodeSelector: Record<string, unknown>; hostPort: { enabled: boolean } } });
+    expect(files[0]!.controller.nodeSelector['ingress-ready']).toBe('true');
+    expect(files[0]!.controller.hostPort.enabled).toBe(true);
+    expect(readFileSync(path.join(ROOT, 'k8s', 'kind-cluster.yaml'), 'utf8')).toContain('node-labels: "ingress-ready=true"');
+  });
 });
+
