@@ -115,6 +115,39 @@ describeOnLinuxX64('helm chart', () => {
       expect(catalogFlows.spec.ingress[0].from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['orders', 'edge']);
     });
 
+    test('when Prometheus scrapes (every ServiceMonitor and PodMonitor), then the network policies of the scraped pods admit the monitoring namespace on the scraped port', () => {
+      type Selector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string }[] };
+      const selects = (sel: Selector | undefined, labels: Record<string, string>) =>
+        !!sel && matches(sel.matchLabels ?? {}, labels) && (sel.matchExpressions ?? []).every((e) => (e.operator === 'Exists' ? e.key in labels : false));
+      const policies = ofKind(objects, 'NetworkPolicy');
+      const admitsMonitoring = (labels: Record<string, string>, port: number) =>
+        policies.some((p) =>
+          selects(p.spec.podSelector, labels) &&
+          (p.spec.ingress ?? []).some(
+            (rule: { from?: { namespaceSelector?: Selector }[]; ports?: { port: number }[] }) =>
+              (rule.from ?? []).some((f) => f.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === 'monitoring') && (!rule.ports || rule.ports.some((x) => x.port === port)),
+          ),
+        );
+      // The exporters' ports of what CloudNativePG runs (its documentation): instances 9187, PgBouncer 9127.
+      const cnpgPort = (sel: Record<string, string>) => ('cnpg.io/poolerName' in sel ? 9127 : 9187);
+      const scraped: { what: string; labels: Record<string, string>; port: number }[] = [];
+      for (const m of ofKind(objects, 'PodMonitor')) scraped.push({ what: `PodMonitor ${m.metadata.name}`, labels: m.spec.selector.matchLabels, port: cnpgPort(m.spec.selector.matchLabels) });
+      for (const m of ofKind(objects, 'ServiceMonitor')) {
+        for (const svc of ofKind(objects, 'Service').filter((x) => matches(m.spec.selector.matchLabels, x.metadata.labels))) {
+          for (const e of m.spec.endpoints as { port: string }[]) {
+            const port = svc.spec.ports.find((p: { name: string }) => p.name === e.port);
+            if (!port) continue;
+            // A named targetPort is the container port of that name in the selected pods.
+            const pod = deployments.find((d) => matches(svc.spec.selector, d.spec.template.metadata.labels));
+            const named = typeof port.targetPort === 'string' ? podSpecOf(pod!).containers.flatMap((c: { ports: { name: string; containerPort: number }[] }) => c.ports).find((p: { name: string }) => p.name === port.targetPort)?.containerPort : undefined;
+            scraped.push({ what: `ServiceMonitor ${m.metadata.name} → ${svc.metadata.name}`, labels: pod ? pod.spec.template.metadata.labels : svc.spec.selector, port: Number(named ?? port.targetPort ?? port.port) });
+          }
+        }
+      }
+      expect(scraped.filter((x) => x.what.startsWith('PodMonitor')).length).toBeGreaterThanOrEqual(3);
+      expect(scraped.filter((x) => !admitsMonitoring(x.labels, x.port)).map((x) => `${x.what} :${x.port}`)).toEqual([]);
+    });
+
     test('when deployments render, then each one\'s peer addresses and Redis are exactly what the topology file says', () => {
       const env = (name: string) => Object.fromEntries((podSpecOf(deployments.find((d) => d.metadata.name === `tessera-${name}`)!).containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]));
       const ports: Record<ServiceName, number> = { users: 50051, catalog: 50052, orders: 50053, payments: 50054, notifications: 50055 };
