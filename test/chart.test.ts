@@ -100,6 +100,20 @@ describeOnLinuxX64('helm chart', () => {
       }
     });
 
+    test('when any profile renders, then no disruption budget can block a node drain: one Deployment pod may always go, and a one-instance Postgres cluster has no CloudNativePG budget', () => {
+      for (const file of ['', 'ci/kind-values.yaml', 'ci/minikube-values.yaml', 'ci/small-values.yaml']) {
+        const rendered = render(file ? [path.join(CHART, file)] : []).objects;
+        for (const pdb of ofKind(rendered, 'PodDisruptionBudget')) {
+          expect(`${file} ${pdb.metadata.name}: ${JSON.stringify(pdb.spec.maxUnavailable)} ${JSON.stringify(pdb.spec.minAvailable)}`).toBe(`${file} ${pdb.metadata.name}: 1 undefined`);
+        }
+        for (const c of rendered.filter((o) => o.kind === 'Cluster' && o.apiVersion === 'postgresql.cnpg.io/v1')) {
+          expect(`${file} ${c.metadata.name}: ${c.spec.instances} ${c.spec.enablePDB}`).toBe(`${file} ${c.metadata.name}: ${c.spec.instances} ${c.spec.instances > 1}`);
+        }
+      }
+      const refused = helm(['template', 'tessera', CHART, '--set', 'pdb.maxUnavailable=0']);
+      expect(refused.status).not.toBe(0);
+    });
+
     test('when network policies render, then a default deny covers every pod and every other policy names its peers', () => {
       const policies = ofKind(objects, 'NetworkPolicy');
       const deny = policies.find((p) => p.metadata.name === 'tessera-default-deny')!;
