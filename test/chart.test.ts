@@ -129,6 +129,19 @@ describeOnLinuxX64('helm chart', () => {
       expect(catalogFlows.spec.ingress[0].from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['orders', 'edge']);
     });
 
+    test('when services scale to their ceiling, then each Pooler pools enough per database and each Postgres accepts every pod\'s pool', () => {
+      const rendered = render([], ['autoscaling.maxReplicas=12', 'postgres.poolMaxPerPod=15']).objects;
+      const perPod = 15 + 2; // its pool, the outbox relay's session, the migrate init container
+      const poolers = rendered.filter((o) => o.kind === 'Pooler');
+      expect(poolers.length).toBeGreaterThan(0);
+      for (const p of poolers) expect(Number(p.spec.pgbouncer.parameters.default_pool_size)).toBeGreaterThanOrEqual(12 * perPod);
+      const shard = rendered.find((o) => o.kind === 'Cluster' && o.metadata.name === 'tessera-pg-shard-a')!;
+      // users, orders, payments and notifications on every shard.
+      expect(Number(shard.spec.postgresql.parameters.max_connections)).toBeGreaterThanOrEqual(4 * 12 * perPod);
+      const orders = podSpecOf(ofKind(rendered, 'Deployment').find((d) => d.metadata.name === 'tessera-orders')!).containers[0].env as { name: string; value?: string }[];
+      expect(orders.find((e) => e.name === 'DATABASE_POOL_MAX')!.value).toBe('15');
+    });
+
     test('when Prometheus scrapes (every ServiceMonitor and PodMonitor), then the network policies of the scraped pods admit the monitoring namespace on the scraped port', () => {
       type Selector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string }[] };
       const selects = (sel: Selector | undefined, labels: Record<string, string>) =>

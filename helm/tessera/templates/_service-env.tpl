@@ -31,6 +31,8 @@ service connects as, data privileges only. It gets nothing else: no peers, no Re
 - name: DATABASE_RUNTIME_ROLE
   value: {{ printf "%s_app" .name | quote }}
 {{- else }}
+- name: DATABASE_POOL_MAX
+  value: {{ $root.Values.postgres.poolMaxPerPod | quote }}
 {{- if $node.redis }}
 - name: REDIS_URL
   value: {{ ternary (include "tessera.redisUrl" $root) "memory://" $root.Values.redis.enabled | quote }}
