@@ -142,6 +142,14 @@ describeOnLinuxX64('helm chart', () => {
       expect(orders.find((e) => e.name === 'DATABASE_POOL_MAX')!.value).toBe('15');
     });
 
+    test('when webhooks may use http and private addresses (kind, minikube), then the notifications policy lets them out; by default only HTTPS to public addresses', () => {
+      const egressOf = (objs: K8sObject[]) => objs.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'tessera-notifications-flows')!.spec.egress as { to: { ipBlock?: { cidr: string; except?: string[] } }[]; ports?: { port: number }[] }[];
+      const ipRules = (objs: K8sObject[]) => egressOf(objs).filter((r) => r.to.some((t) => t.ipBlock)).map((r) => ({ cidrs: r.to.map((t) => t.ipBlock!.cidr), ports: r.ports?.map((p) => p.port) }));
+      expect(ipRules(objects)).toEqual([{ cidrs: ['0.0.0.0/0'], ports: [443] }]);
+      const kind = render([path.join(CHART, 'ci/kind-values.yaml')]).objects;
+      expect(ipRules(kind)).toEqual([{ cidrs: ['0.0.0.0/0'], ports: [443, 80] }, { cidrs: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10'], ports: undefined }]);
+    });
+
     test('when Prometheus scrapes (every ServiceMonitor and PodMonitor), then the network policies of the scraped pods admit the monitoring namespace on the scraped port', () => {
       type Selector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string }[] };
       const selects = (sel: Selector | undefined, labels: Record<string, string>) =>
