@@ -129,8 +129,19 @@ describeOnLinuxX64('helm chart', () => {
       expect(catalogFlows.spec.ingress[0].from.map((f: { podSelector: { matchLabels: Record<string, string> } }) => f.podSelector.matchLabels['app.kubernetes.io/name'])).toEqual(['orders', 'edge']);
     });
 
+    test('when services connect to Postgres directly (the default), then no Pooler is rendered; through the Poolers, every cluster has rw and ro ones their URLs name; fewer than 3 Redis nodes are refused', () => {
+      expect(objects.filter((o) => o.kind === 'Pooler')).toEqual([]);
+      const pooled = render([], ['postgres.connectVia=pooler']).objects;
+      const poolers = pooled.filter((o) => o.kind === 'Pooler').map((o) => o.metadata.name);
+      expect(poolers.sort()).toEqual(['catalog', 'shard-a', 'shard-b'].flatMap((c) => [`tessera-pg-${c}-pooler-ro`, `tessera-pg-${c}-pooler-rw`]).sort());
+      const urls = ofKind(pooled, 'Deployment').flatMap((d) => (podSpecOf(d).containers[0].env as { name: string; value?: string }[]).filter((e) => e.name === 'DATABASE_CLUSTERS').flatMap((e) => JSON.parse(e.value!) as { primary: string; replicas: string[] }[]));
+      const hosts = new Set(urls.flatMap((u) => [u.primary, ...u.replicas]).map((u) => new URL(u.replace('$(DB_PASSWORD)', 'x')).hostname));
+      for (const host of hosts) expect(poolers).toContain(host);
+      expect(helm(['template', 'tessera', CHART, '--set', 'redis.nodes=2']).status).not.toBe(0);
+    });
+
     test('when services scale to their ceiling, then each Pooler pools enough per database and each Postgres accepts every pod\'s pool', () => {
-      const rendered = render([], ['autoscaling.maxReplicas=12', 'postgres.poolMaxPerPod=15']).objects;
+      const rendered = render([], ['autoscaling.maxReplicas=12', 'postgres.poolMaxPerPod=15', 'postgres.connectVia=pooler']).objects;
       const perPod = 15 + 2; // its pool, the outbox relay's session, the migrate init container
       const poolers = rendered.filter((o) => o.kind === 'Pooler');
       expect(poolers.length).toBeGreaterThan(0);
@@ -246,7 +257,7 @@ describeOnLinuxX64('helm chart', () => {
     });
 
     test('when services connect through the Poolers, then their `migrate` still goes straight to each primary (a session advisory lock cannot pass PgBouncer in transaction mode)', () => {
-      const pooled = render([], ['postgres.connectVia=pooler', 'postgres.pooler.enabled=true']).objects;
+      const pooled = render([], ['postgres.connectVia=pooler']).objects;
       const pod = podSpecOf(ofKind(pooled, 'Deployment').find((d) => d.metadata.name === 'tessera-orders')!);
       const clustersOf = (env: { name: string; value?: string }[]) => JSON.parse(env.find((e) => e.name === 'DATABASE_CLUSTERS')!.value!)[0].primary as string;
       expect(clustersOf(pod.containers[0].env)).toContain('tessera-pg-shard-a-pooler-rw');
