@@ -293,6 +293,15 @@ describeOnLinuxX64('helm chart', () => {
     expect(ofKind(objects, 'Ingress')).toEqual([]);
     expect(ofKind(objects, 'Gateway')).toHaveLength(1);
     expect(ofKind(objects, 'HTTPRoute')[0]!.spec.rules[0].backendRefs[0]).toEqual({ name: 'tessera-edge', port: 8080 });
+    // The Gateway's proxy pods live in this namespace under the default deny: the edge admits them, and they may reach it and their controller.
+    const proxy = { 'gateway.networking.k8s.io/gateway-name': 'tessera-edge' };
+    const policies = ofKind(objects, 'NetworkPolicy');
+    const edgeFrom = policies.find((p) => p.metadata.name === 'tessera-edge-flows')!.spec.ingress[0].from as { podSelector?: { matchLabels: Record<string, string> } }[];
+    expect(edgeFrom.some((f) => f.podSelector && matches(f.podSelector.matchLabels, proxy))).toBe(true);
+    const gateway = policies.find((p) => matches(p.spec.podSelector.matchLabels ?? {}, proxy) && p.spec.podSelector.matchLabels)!;
+    expect(gateway.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 80 }]);
+    expect(gateway.spec.egress.map((r: { ports: { port: number }[] }) => r.ports[0]!.port)).toEqual([8080, 443]);
+    expect(gateway.spec.egress[1].to[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('nginx-gateway');
   });
 
   test('when the small profile renders, then clusters have 1 instance and Redis 3 masters without replicas', () => {
