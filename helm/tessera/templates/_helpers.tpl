@@ -151,3 +151,12 @@ calls, and EVENT_SUBSCRIBERS for the events it pushes. Call with (dict "root" $ 
   value: {{ join ";" $subscribers | quote }}
 {{- end }}
 {{- end }}
+
+{{/*
+"true" when the Prometheus operator's monitors should render: asked for (monitoring.serviceMonitors) and
+their CRDs installed. Without the CRDs (Prometheus not installed yet, or at all) the release installs
+without its monitors instead of failing; the next upgrade adds them.
+*/}}
+{{- define "tessera.monitors" -}}
+{{- if and .Values.monitoring.serviceMonitors (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1/ServiceMonitor") -}}true{{- end -}}
+{{- end -}}
