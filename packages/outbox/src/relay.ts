@@ -134,6 +134,9 @@ export class OutboxRelay {
     const wasLeader = this.leaderPid !== undefined;
     this.leaderPid = undefined;
     this.metrics.leader.set(this.labels, 0);
+    // Only the leader reports the backlog; a former leader's last numbers would go on being summed beside the new one's.
+    this.metrics.backlog.remove(this.labels);
+    this.metrics.age.remove(this.labels);
     if (sessionFailed) return this.endSession();
     if (!wasLeader || !this.session) return;
     await this.session`select pg_advisory_unlock(${this.lockKey}::bigint)`.catch(() => this.endSession());

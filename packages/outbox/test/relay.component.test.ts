@@ -59,7 +59,11 @@ describe('outbox relay', () => {
 
     // Fail over: stop whichever leads; the other picks up new events.
     const leader = (await metricSum(registries[0]!, 'outbox_relay_leader')) === 1 ? 0 : 1;
+    const series = async (i: number, name: string) => ((await registries[i]!.getSingleMetric(name)?.get())?.values ?? []).length;
+    // Only the leader reports the backlog: a follower's (or a former leader's) number would be stale.
+    expect([await series(leader, 'outbox_backlog'), await series(1 - leader, 'outbox_backlog')]).toEqual([1, 0]);
     await relays[leader]!.stop();
+    expect([await series(leader, 'outbox_backlog'), await series(leader, 'outbox_oldest_age_seconds')]).toEqual([0, 0]);
     await enqueue('C', 'c1');
     await until('C delivered by the other relay', () => log.some((e) => e.type === 'c1'));
     expect(await metricSum(registries[1 - leader]!, 'outbox_relay_leader')).toBe(1);
