@@ -92,7 +92,7 @@ describeOnLinuxX64('alerts and dashboards', () => {
     const queries = [
       ...dashboards.flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => ({ where: `panel "${p.title}"`, expr: t.expr })))),
       ...alertRules().map((r) => ({ where: `alert ${r.alert}`, expr: r.expr })),
-      ...render([path.join(CHART, 'ci', 'gateway-api-values.yaml')]).objects.filter((o) => o.kind === 'ScaledObject').flatMap((o) => (o.spec.triggers as { type: string; metadata: { query?: string } }[]).filter((t) => t.metadata.query).map((t) => ({ where: `KEDA ${o.metadata.name}`, expr: t.metadata.query! }))),
+      ...render([path.join(CHART, 'ci', 'gateway-api-values.yaml'), path.join(CHART, 'ci', 'keda-values.yaml')]).objects.filter((o) => o.kind === 'ScaledObject').flatMap((o) => (o.spec.triggers as { type: string; metadata: { query?: string } }[]).filter((t) => t.metadata.query).map((t) => ({ where: `KEDA ${o.metadata.name}`, expr: t.metadata.query! }))),
     ];
     expect(queries.length).toBeGreaterThan(20);
     const problems: string[] = [];

@@ -14,6 +14,7 @@ const profiles: Record<string, string[]> = {
   kind: [path.join(CHART, 'ci', 'kind-values.yaml')],
   minikube: [path.join(CHART, 'ci', 'minikube-values.yaml')],
   'gateway-api': [path.join(CHART, 'ci', 'gateway-api-values.yaml')],
+  keda: [path.join(CHART, 'ci', 'keda-values.yaml')],
   small: [path.join(CHART, 'ci', 'small-values.yaml')],
 };
 
@@ -401,7 +402,7 @@ describe('skaffold.yaml', () => {
 
   test('when any profile deploys, then every operator installs (and is waited for) before the chart whose objects need it, the chart renders with what that cluster then has, and no hook can hold up --wait', () => {
     const plans = deployments();
-    expect(plans.map((p) => p.profile)).toEqual(['(base)', 'kind', 'minikube', 'kind-monitoring', 'minikube-monitoring']);
+    expect(plans.map((p) => p.profile)).toEqual(['(base)', 'kind', 'minikube', 'kind-monitoring', 'minikube-monitoring', 'kind-gateway']);
     expect(config().profiles.filter((p) => p.patches)).toEqual([]);
     for (const { profile, releases } of plans) {
       const names = releases.map((r) => r.name);
@@ -413,7 +414,8 @@ describe('skaffold.yaml', () => {
       const apis = [...(before.some((r) => r.name === 'kube-prometheus-stack') ? OPERATOR_APIS : []), ...(before.some((r) => r.name === 'cnpg') ? ['postgresql.cnpg.io/v1/Cluster'] : [])];
       const objects = render(values, [], apis).objects;
       const needs = (group: string) => objects.some((o) => o.apiVersion.startsWith(`${group}/`));
-      const operatorOf: Record<string, string> = { 'postgresql.cnpg.io': 'cnpg', 'monitoring.coreos.com': 'kube-prometheus-stack' };
+      // The Gateway API CRDs themselves are applied by hand first (k8s/README.md); the controller is a release.
+      const operatorOf: Record<string, string> = { 'postgresql.cnpg.io': 'cnpg', 'monitoring.coreos.com': 'kube-prometheus-stack', 'gateway.networking.k8s.io': 'nginx-gateway-fabric' };
       for (const [group, operator] of Object.entries(operatorOf)) {
         if (!needs(group)) continue;
         expect(`${profile}: ${operator} before tessera: ${at(operator) !== -1 && at(operator) < at('tessera')}`).toBe(`${profile}: ${operator} before tessera: true`);
