@@ -374,8 +374,8 @@ describe('skaffold.yaml', () => {
   });
 
   type Release = Record<string, unknown> & { name: string; chartPath?: string; wait?: boolean; valuesFiles?: string[] };
-  /** skaffold.yaml as skaffold reads it (anchors and merge keys resolved). */
-  const config = () => parse(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8'), { merge: true }) as { deploy: { helm: { releases: Release[] } }; profiles: { name: string; deploy?: { helm?: { releases?: Release[] } }; patches?: unknown[] }[] };
+  /** skaffold.yaml as skaffold reads it (anchors resolved; no merge keys, which not every YAML reader takes). */
+  const config = () => parse(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8')) as { deploy: { helm: { releases: Release[] } }; profiles: { name: string; deploy?: { helm?: { releases?: Release[] } }; patches?: unknown[] }[] };
   /** The releases each way of running deploys, in order: plain `skaffold dev` and every profile (a profile's list replaces the base one). */
   const deployments = () => {
     const c = config();
@@ -408,6 +408,9 @@ describe('skaffold.yaml', () => {
       const names = releases.map((r) => r.name);
       const at = (name: string) => names.indexOf(name);
       const tessera = releases.find((r) => r.chartPath === 'helm/tessera')!;
+      // Every profile deploys the images skaffold just built.
+      expect([profile, tessera.setValueTemplates]).toEqual([profile, plans[0]!.releases.find((r) => r.chartPath === 'helm/tessera')!.setValueTemplates]);
+      for (const f of tessera.valuesFiles ?? []) expect(existsSync(path.join(ROOT, f))).toBe(true);
       const values = (tessera.valuesFiles ?? []).map((f) => path.join(ROOT, f));
       // What the cluster has when the chart installs: the CRDs of the operators installed before it.
       const before = releases.slice(0, at('tessera'));

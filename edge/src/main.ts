@@ -85,7 +85,7 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
       // (SHUTDOWN_TIMEOUT_MS is only the bound).
       draining = true;
       if (config.DRAIN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.DRAIN_DELAY_MS));
-      await connections.drain({ idleGraceMs: 500, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+      await connections.drain({ idleGraceMs: 1_000, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
       await app.close();
       clients.close();
       changes?.close();

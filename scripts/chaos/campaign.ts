@@ -33,6 +33,8 @@ export interface FaultRow {
   /** For the edge's drain: requests that failed other than by a refused connection while it was down. */
   drainErrors?: number;
   refused?: number;
+  /** Requests sent again once after their connection was reset before any answer (the HTTP/1.1 keep-alive race). */
+  retriedAfterReset: number;
   lost: number;
   duplicates: number;
   /** What the errors were: HTTP status or network error, with counts. */
@@ -124,6 +126,7 @@ async function runFault(platform: Platform, world: World, fault: Fault, options:
     crashes,
     ...(fault.exits.includes('edge') ? { drainErrors: counted.length, refused: refused.length } : {}),
     errorKinds: kinds(errors),
+    retriedAfterReset: mine.filter((o) => o.retried).length,
     ops: mine,
   };
 }
@@ -255,7 +258,7 @@ export function formatReport(r: ChaosReport): string {
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.faults.map(
       (f) =>
-        `| ${f.fault} | ${f.ok} | ${f.fail} | ${f.indeterminate} | ${f.lost} | ${f.duplicates} | ${f.crashes.length} | ${s(f.errorWindowMs)} (${s(f.boundMs)}) | ${f.p99DuringMs} | ${s(f.recoverMs)} | ${f.spill} | ${f.drainErrors === undefined ? '' : `${f.drainErrors} (${f.refused} refused while down)`} |`,
+        `| ${f.fault} | ${f.ok} | ${f.fail} | ${f.indeterminate} | ${f.lost} | ${f.duplicates} | ${f.crashes.length} | ${s(f.errorWindowMs)} (${s(f.boundMs)}) | ${f.p99DuringMs} | ${s(f.recoverMs)} | ${f.spill} | ${f.drainErrors === undefined ? '' : `${f.drainErrors} (${f.refused} refused while down, ${f.retriedAfterReset} retried after a reset)`} |`,
     ),
     '',
     `Malformed input: ${r.badInput.requests} requests over every documented operation, ${r.badInput.serverErrors.length} answered 5xx, ${r.badInput.notProblemJson.length} errors not problem+json.`,

@@ -35,6 +35,8 @@ export interface Op {
   orderStatus?: string;
   /** A 503 that says it was shed (Retry-After present). */
   shed?: boolean;
+  /** Sent again once after its connection was reset before any answer (see `call`). */
+  retried?: boolean;
 }
 
 export interface Buyer {
@@ -58,7 +60,23 @@ export interface World {
 const CLIENT_TIMEOUT_MS = 15_000;
 const SHARDS = ShardMap.even(['shard-a', 'shard-b']);
 
-export async function call(base: string, method: string, path: string, options: { body?: string; token?: string; key?: string } = {}): Promise<{ status: number; error?: string; json?: Record<string, unknown>; retryAfter?: string | null }> {
+/**
+ * An HTTP/1.1 server that closes an idle keep-alive connection (a draining
+ * edge does) can race a client that is sending on it at that instant: the
+ * request fails with the connection reset before any answer. Clients are
+ * expected to retry then (RFC 9112 §9.3.1; browsers and proxies do for
+ * idempotent requests, and every write here carries an Idempotency-Key), so
+ * this client retries such a request once, at once, and says so.
+ */
+const RESET_BEFORE_ANSWER = new Set(['ECONNRESET', 'UND_ERR_SOCKET']);
+
+export async function call(base: string, method: string, path: string, options: { body?: string; token?: string; key?: string } = {}): Promise<{ status: number; error?: string; json?: Record<string, unknown>; retryAfter?: string | null; retried?: boolean }> {
+  const first = await callOnce(base, method, path, options);
+  if (first.status !== 0 || !RESET_BEFORE_ANSWER.has(first.error ?? '')) return first;
+  return { ...(await callOnce(base, method, path, options)), retried: true };
+}
+
+async function callOnce(base: string, method: string, path: string, options: { body?: string; token?: string; key?: string }): Promise<{ status: number; error?: string; json?: Record<string, unknown>; retryAfter?: string | null }> {
   try {
     const res = await fetch(`${base}${path}`, {
       method,
@@ -132,11 +150,11 @@ async function operate(world: World, buyerIndex: number, kind: OpKind): Promise<
     const ok = res.status === 201 || res.status === 200;
     if (ok) buyer.orders.push(res.json!.id as string);
     const outcome: Outcome = ok ? 'ok' : res.status >= 400 && res.status < 500 ? 'fail' : 'indeterminate';
-    return { ...base, endedAt: Date.now(), status: res.status, ...(res.error ? { error: res.error } : {}), outcome, key, body, ...(ok ? { orderId: res.json!.id as string, orderStatus: res.json!.status as string } : {}), ...(res.status === 503 && res.retryAfter ? { shed: true } : {}) };
+    return { ...base, endedAt: Date.now(), status: res.status, ...(res.error ? { error: res.error } : {}), outcome, key, body, ...(ok ? { orderId: res.json!.id as string, orderStatus: res.json!.status as string } : {}), ...(res.status === 503 && res.retryAfter ? { shed: true } : {}), ...(res.retried ? { retried: true } : {}) };
   }
   const path = kind === 'read-order' && buyer.orders.length ? `/api/v2/orders/${buyer.orders[Math.floor(Math.random() * buyer.orders.length)]}` : `/api/v2/products/${world.products[Math.floor(Math.random() * world.products.length)]}`;
   const res = await call(world.base, 'GET', path, kind === 'read-order' ? { token: buyer.token } : {});
-  return { ...base, endedAt: Date.now(), status: res.status, ...(res.error ? { error: res.error } : {}), outcome: res.status === 200 ? 'ok' : 'fail', ...(res.status === 503 && res.retryAfter ? { shed: true } : {}) };
+  return { ...base, endedAt: Date.now(), status: res.status, ...(res.error ? { error: res.error } : {}), outcome: res.status === 200 ? 'ok' : 'fail', ...(res.status === 503 && res.retryAfter ? { shed: true } : {}), ...(res.retried ? { retried: true } : {}) };
 }
 
 const pickKind = (): OpKind => {
