@@ -52,7 +52,7 @@ describe('the REST edge draining under keep-alive load', () => {
         }
       }
     });
-    await new Promise((r) => setTimeout(r, 300));
+    await until('keep-alive traffic flowing', () => outcomes.length > 50);
     const stopping = Date.now();
     phase = 'draining';
     const stopped = edge.stop();
