@@ -50,7 +50,7 @@ describe('the runtime image layout', () => {
   });
 
   function run(service: string, args: string[], env: Record<string, string>): ChildProcess {
-    const child = spawn(IMAGE_NODE, ['--enable-source-maps', 'main.js', ...args], { cwd: image(service), env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...AS_IMAGE_USER });
+    const child = spawn(IMAGE_NODE, ['main.js', ...args], { cwd: image(service), env: { PATH: process.env.PATH, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...AS_IMAGE_USER });
     children.push(child);
     return child;
   }

@@ -74,7 +74,8 @@ export class Supervisor {
 
   private launch(m: Managed): void {
     const fd = openSync(m.spec.logFile, 'a');
-    const args = [...(m.spec.entry.endsWith('.ts') ? ['--import', 'tsx', path.join(ROOT, m.spec.entry)] : ['--enable-source-maps', path.join(ROOT, m.spec.entry)])];
+    // Bundles run as in the image: without --enable-source-maps (see the Dockerfile; NODE_OPTIONS can turn it on).
+    const args = [...(m.spec.entry.endsWith('.ts') ? ['--import', 'tsx', path.join(ROOT, m.spec.entry)] : [path.join(ROOT, m.spec.entry)])];
     const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...m.spec.env }, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     m.child = child;
