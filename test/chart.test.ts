@@ -322,7 +322,7 @@ describeOnLinuxX64('helm chart', () => {
     expect(edgeFrom.some((f) => f.podSelector && matches(f.podSelector.matchLabels, proxy))).toBe(true);
     const gateway = policies.find((p) => matches(p.spec.podSelector.matchLabels ?? {}, proxy) && p.spec.podSelector.matchLabels)!;
     expect(gateway.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 80 }]);
-    expect(gateway.spec.egress.map((r: { ports: { port: number }[] }) => r.ports[0]!.port)).toEqual([8080, 443]);
+    expect(gateway.spec.egress.map((r: { ports: { port: number }[] }) => r.ports.map((p) => p.port))).toEqual([[8080], [443, 8443]]);
     expect(gateway.spec.egress[1].to[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('nginx-gateway');
   });
 
