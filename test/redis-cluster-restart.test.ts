@@ -5,10 +5,8 @@ import path from 'node:path';
 import Redis, { Cluster } from 'ioredis';
 import { freePort } from '@tessera/local-infra';
 import { until } from '@tessera/testing';
-import { render } from './support/helm';
+import { describeWithHelm, render } from './support/helm';
 
-const supported = process.platform === 'linux' && process.arch === 'x64';
-const describeOnLinuxX64 = supported ? describe : describe.skip;
 
 /**
  * The chart's Redis Cluster (its own redis.conf and start.sh from the rendered
@@ -17,7 +15,7 @@ const describeOnLinuxX64 = supported ? describe : describe.skip;
  * all pods gives them new IPs. Names resolve through a `getent` shim (the
  * headless Service's DNS in a cluster).
  */
-describeOnLinuxX64('the chart\'s Redis Cluster restarting on new addresses', () => {
+describeWithHelm('the chart\'s Redis Cluster restarting on new addresses', () => {
   const work = mkdtempSync(path.join(tmpdir(), 'tessera-redis-restart-'));
   const nodes = [0, 1, 2].map((i) => ({ name: `tessera-redis-${i}.tessera-redis.tessera.svc`, dir: path.join(work, `node-${i}`), port: 0, bus: 0 }));
   let children: ChildProcess[] = [];

@@ -4,8 +4,10 @@
  * is the report; `violations` lists every broken invariant (the command exits
  * non-zero when there is one).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { documentedOperations, malformedRequests, nulRequests } from '@tessera/testing';
+import { percentile } from '../percentile';
 import type { Platform } from '../runner/platform';
 import type { Fault } from './faults';
 import { reconcile, type Reconciliation } from './reconcile';
@@ -67,8 +69,7 @@ export interface ChaosReport {
   violations: string[];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const p99 = (values: number[]) => (values.length ? [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))]! : 0);
+const p99 = (values: number[]) => percentile([...values].sort((a, b) => a - b), 0.99);
 const isError = (o: Op) => o.outcome !== 'ok';
 const kinds = (ops: Op[]) => ops.reduce<Record<string, number>>((acc, o) => {
   const kind = `${o.kind} ${o.status || o.error}`;

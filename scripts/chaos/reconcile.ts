@@ -4,6 +4,7 @@
  * given time to finish what it owes (recovery of pending orders), and then
  * the databases are read back and held against what the clients were told.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import postgres from 'postgres';
 import { parseId } from '@tessera/data';
 import type { Platform } from '../runner/platform';
@@ -25,7 +26,6 @@ export interface Reconciliation {
   orders: number;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Retries one indeterminate write with its key until a definite answer (or `deadline`). */
 async function resolve(world: World, op: Op, deadline: number): Promise<Op> {

