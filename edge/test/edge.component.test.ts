@@ -82,7 +82,11 @@ describe('the REST edge over the real services', () => {
     expect(v1.headers.get('sunset')).toMatch(/GMT$/);
     expect(v1.headers.get('link')).toContain('successor-version');
     expect(v2.headers.get('deprecation')).toBeNull();
-    const page2 = await http(base, 'GET', '/api/v2/products?limit=1');
+    // Lists read from the catalog's replica: wait until it has replayed both products, then page.
+    const page2 = await eventually('the catalog replica to list a product past the first', async () => {
+      const res = await http(base, 'GET', '/api/v2/products?limit=1');
+      return res.body.next_cursor ? res : undefined;
+    });
     expect(page2.body).toEqual({ data: [expect.any(Object)], next_cursor: expect.any(String) });
     const next = await http(base, 'GET', `/api/v2/products?limit=1&cursor=${encodeURIComponent(page2.body.next_cursor)}`);
     expect(next.body.data[0].id).not.toBe(page2.body.data[0].id);
