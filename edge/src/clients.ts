@@ -1,4 +1,5 @@
 import { catalog, notifications, orders, payments, users } from '@tessera/contracts';
+import type { ServiceTokenSigner } from '@tessera/auth';
 import { createClient, type PromiseClient } from '@tessera/grpc-kit';
 import type { Registry } from 'prom-client';
 import type { EdgeConfig } from './config';
@@ -17,8 +18,8 @@ export interface Clients {
 }
 
 /** One long-lived client per service (built once, never per request). */
-export function createClients(config: EdgeConfig, registry: Registry): Clients {
-  const o = { registry, defaultDeadlineMs: config.REQUEST_BUDGET_MS };
+export function createClients(config: EdgeConfig, registry: Registry, identity: ServiceTokenSigner | undefined): Clients {
+  const o = { registry, identity, defaultDeadlineMs: config.REQUEST_BUDGET_MS };
   const c: Omit<Clients, 'close'> = {
     users: createClient(users.UsersServiceClient, users.UsersServiceService, config.USERS_TARGET, o),
     auth: createClient(users.AuthServiceClient, users.AuthServiceService, config.USERS_TARGET, o),

@@ -1,4 +1,5 @@
 import { env, loadConfig } from '@tessera/config';
+import { serviceAuthConfigShape } from '@tessera/grpc-kit';
 import { z } from 'zod';
 
 /** Everything the edge reads from its environment, validated once at start. */
@@ -7,6 +8,8 @@ export const edgeConfigShape = {
   PORT: env.port(8080),
   METRICS_PORT: env.port(9464),
   LOG_LEVEL: env.logLevel(),
+  /** The edge's service identity (Ed25519 PEM): the services' policies let only the edge batch order reads and check API keys. */
+  SERVICE_KEY: serviceAuthConfigShape.SERVICE_KEY,
   USERS_TARGET: z.string().min(1).default('users:50051'),
   CATALOG_TARGET: z.string().min(1).default('catalog:50052'),
   ORDERS_TARGET: z.string().min(1).default('orders:50053'),

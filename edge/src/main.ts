@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { redisConnection, subscribeChanges } from '@tessera/cache';
 import { REVOCATIONS_TOPIC } from '@tessera/auth';
 import { Counter } from 'prom-client';
-import { runMain, type RunningService } from '@tessera/grpc-kit';
+import { GrpcStatus, isServiceError, runMain, serviceIdentity, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry, startMetricsServer } from '@tessera/metrics';
 import { createApp } from './app';
@@ -14,6 +14,9 @@ import { ConnectionDrain } from './http/connection-drain';
 import { PublicCache } from './http/public-cache';
 import { loadEdgeConfig, type EdgeConfig } from './config';
 
+/** Codes that mean the service did not answer (a refusal is an answer). */
+const NO_ANSWER = new Set<number>([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.CANCELLED, GrpcStatus.UNKNOWN, GrpcStatus.INTERNAL]);
+
 export interface RunningEdge extends Omit<RunningService, 'grpcPort'> {
   port: number;
 }
@@ -21,7 +24,7 @@ export interface RunningEdge extends Omit<RunningService, 'grpcPort'> {
 /** Composes the edge and listens; tests call this with port 0. */
 export async function startEdge(config: EdgeConfig, logger: Logger = createLogger({ service: 'edge', level: config.LOG_LEVEL })): Promise<RunningEdge> {
   const registry = createRegistry();
-  const clients = createClients(config, registry);
+  const clients = createClients(config, registry, serviceIdentity('edge', config));
   const redis = config.REDIS_URL === 'memory://' ? undefined : redisConnection(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS);
   redis?.on('error', () => undefined);
   if (!redis) logger.warn('REDIS_URL is memory://: rate limits and remembered write tokens are per process');
@@ -58,7 +61,9 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
   let dependencies: { at: number; state: Promise<Record<string, 'up' | 'down'>> } | undefined;
   const ready = async () => {
     if (!dependencies || Date.now() - dependencies.at > 1_000) {
-      dependencies = { at: Date.now(), state: Promise.all(Object.entries(probes).map(async ([name, probe]) => [name, await probe().then(() => 'up' as const, () => 'down' as const)] as const)).then(Object.fromEntries) };
+      // Any answer means the service is there (the probes carry no credentials, so most answers are refusals); no answer means down.
+      const answered = (error: unknown) => (isServiceError(error) && !NO_ANSWER.has(error.code) ? ('up' as const) : ('down' as const));
+      dependencies = { at: Date.now(), state: Promise.all(Object.entries(probes).map(async ([name, probe]) => [name, await probe().then(() => 'up' as const, answered)] as const)).then(Object.fromEntries) };
     }
     return { ready: !draining, dependencies: await dependencies.state };
   };

@@ -1,10 +1,10 @@
 import { authorize, type AccessRule } from '../src/auth/authorize';
 import type { Principal } from '../src/auth/principal';
 
-const user: Principal = { kind: 'user', userId: 'usr_1', role: 'user', scopes: null, key: 'user:usr_1' };
-const admin: Principal = { kind: 'user', userId: 'usr_2', role: 'admin', scopes: null, key: 'user:usr_2' };
-const key = (scopes: string[], role: 'user' | 'admin' = 'user'): Principal => ({ kind: 'api_key', userId: 'usr_1', role, scopes, key: 'key:1' });
-const client = (scopes: string[]): Principal => ({ kind: 'client', clientId: 'cli_1', role: 'user', scopes, key: 'client:cli_1' });
+const user: Principal = { kind: 'user', userId: 'usr_1', role: 'user', scopes: null, key: 'user:usr_1', bearer: 'token' };
+const admin: Principal = { kind: 'user', userId: 'usr_2', role: 'admin', scopes: null, key: 'user:usr_2', bearer: 'token' };
+const key = (scopes: string[], role: 'user' | 'admin' = 'user'): Principal => ({ kind: 'api_key', userId: 'usr_1', role, scopes, key: 'key:1', bearer: 'token' });
+const client = (scopes: string[]): Principal => ({ kind: 'client', clientId: 'cli_1', role: 'user', scopes, key: 'client:cli_1', bearer: 'token' });
 
 const rule = (r: Partial<AccessRule>): AccessRule => ({ access: 'user', scopes: [], ...r });
 const status = (r: AccessRule, p: Principal | undefined) => authorize(r, p)?.status ?? 'allowed';

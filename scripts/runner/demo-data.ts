@@ -16,16 +16,19 @@ const PRODUCTS = [
 ] as const;
 
 /** Products (when the catalog is empty) and a demo user (when missing): safe to run on every start. */
-export async function seedDemoData(targets: { users: string; catalog: string }): Promise<{ products: number; demoUser: string }> {
+export async function seedDemoData(targets: { users: string; catalog: string }, admin: { email: string; password: string }): Promise<{ products: number; demoUser: string }> {
   const registry = createRegistry();
   const usersClient = createClient(users.UsersServiceClient, users.UsersServiceService, targets.users, { registry });
+  const authClient = createClient(users.AuthServiceClient, users.AuthServiceService, targets.users, { registry });
   const catalogClient = createClient(catalog.CatalogServiceClient, catalog.CatalogServiceService, targets.catalog, { registry });
   try {
     const existing = await catalogClient.listProducts({ query: '', page: { pageSize: 1, pageToken: '', offset: 0 } });
     let created = 0;
     if (existing.products.length === 0) {
+      // Products are an admin's to create: the seed signs in as the admin, like any other client.
+      const bearer = (await authClient.login({ email: admin.email, password: admin.password })).tokens!.accessToken;
       for (const [name, description, price, stock] of PRODUCTS) {
-        await catalogClient.createProduct({ name, description, price: { amountMinor: price, currency: 'USD' }, stock });
+        await catalogClient.createProduct({ name, description, price: { amountMinor: price, currency: 'USD' }, stock }, { bearer });
         created++;
       }
     }
@@ -37,6 +40,7 @@ export async function seedDemoData(targets: { users: string; catalog: string }):
     return { products: created, demoUser: DEMO_USER.email };
   } finally {
     usersClient.close();
+    authClient.close();
     catalogClient.close();
   }
 }

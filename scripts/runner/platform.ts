@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { migrateClusters, ShardMap } from '@tessera/data';
-import { freePort, peerEnv, SERVICE_NAMES, startWaves, usesRedis, type PostgresCluster, type ServiceName } from '@tessera/local-infra';
+import { createServiceIdentities, freePort, peerEnv, SERVICE_NAMES, startWaves, usesRedis, type PostgresCluster, type ServiceName } from '@tessera/local-infra';
 import { INBOX_SQL, OUTBOX_SQL } from '@tessera/outbox';
 import { seedDemoData } from './demo-data';
 import { databaseClusters, DATABASES, loadSecrets, SHARDS, startPostgres, startRedisFor, type RunningRedis, type Secrets } from './infra';
@@ -68,6 +68,8 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
     if (redis) cleanups.push(() => redis.stop());
     const redisUrl = redis?.url ?? 'memory://';
     const secrets = loadSecrets(options.dataDir, process.env);
+    // Each process's service key, made afresh on every start (all processes start together), and the public keys they all trust.
+    const identities = createServiceIdentities(path.join(options.dataDir, 'identity'));
 
     await step('migrations on every shard', async () => {
       for (const [service, platformSql] of Object.entries(MIGRATIONS)) {
@@ -93,6 +95,7 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
       ...(DATABASES[service]!.length > 1 ? { SHARD_MAP } : {}),
       ...(usesRedis(service) ? { REDIS_URL: redisUrl } : {}),
       ...peerEnv(service, address),
+      ...identities.env(service),
     });
     // What each service needs beyond its peers (which come from the topology).
     const own: Record<ServiceName, Record<string, string>> = {
@@ -117,7 +120,7 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
       }
     });
 
-    await step('demo data', () => seedDemoData({ users: target(ports.users), catalog: target(ports.catalogA, ports.catalogB) }), (r) => `${r.products ? `${r.products} products, ` : ''}user ${r.demoUser}`);
+    await step('demo data', () => seedDemoData({ users: target(ports.users), catalog: target(ports.catalogA, ports.catalogB) }, { email: secrets.adminEmail, password: secrets.adminPassword }), (r) => `${r.products ? `${r.products} products, ` : ''}user ${r.demoUser}`);
 
     const edgePort = options.port === 0 ? await freePort() : options.port;
     const edgeMetricsPort = await freePort();
@@ -136,6 +139,7 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
           REDIS_URL: redisUrl,
           ...profiles,
           ...peerEnv('edge', address),
+          ...identities.env('edge'),
           // Local runs sign up a user per load-test connection (`npm run load`); the seed's 20/min would stop that.
           RATE_LIMIT_AUTH: process.env.TESSERA_RATE_LIMIT_AUTH ?? '500',
           // Quotas can be raised for benchmarks (`npm run bench -- http`); the limits stay on.

@@ -38,7 +38,8 @@ export class Authenticator {
       ...(options.jwksRefreshMs ? { jwksRefreshMs: options.jwksRefreshMs } : {}),
       fetchJwks: async () => ({ keys: (await clients.auth.getJwks({})).keys.map((k) => ({ ...k })) }),
     });
-    this.keyCache = new LRUCache({ max: 10_000, ttl: options.apiKeyCacheMs ?? 10_000 });
+    // The answer carries a two-minute principal token: it is kept for well under that.
+    this.keyCache = new LRUCache({ max: 10_000, ttl: Math.min(options.apiKeyCacheMs ?? 10_000, 60_000) });
   }
 
   /** Undefined when the request carries no credentials; a 401 problem when it carries bad ones. */
@@ -56,9 +57,11 @@ export class Authenticator {
       throw INVALID();
     });
     if (await this.revocations?.isRevoked(token.sub, token)) throw INVALID();
-    if (token.clientId) return { kind: 'client', clientId: token.clientId, role: 'user', scopes: token.scopes, key: `client:${token.clientId}` };
+    if (token.clientId) return { kind: 'client', clientId: token.clientId, role: 'user', scopes: token.scopes, key: `client:${token.clientId}`, bearer };
     if (!token.sub.startsWith('usr_')) throw INVALID();
-    return { kind: 'user', userId: token.sub, role: token.role, scopes: null, key: `user:${token.sub}` };
+    // A key's principal token is for the services, never a credential a client may present here.
+    if (token.keyId) throw INVALID();
+    return { kind: 'user', userId: token.sub, role: token.role, scopes: null, key: `user:${token.sub}`, bearer };
   }
 
   private async apiKey(key: string): Promise<Principal> {
@@ -70,7 +73,7 @@ export class Authenticator {
     if (!principal) {
       try {
         const res = await this.clients.apiKeys.verifyApiKey({ key });
-        principal = { kind: 'api_key', userId: res.userId, role: res.role === users.Role.ROLE_ADMIN ? 'admin' : 'user', scopes: res.scopes, key: `key:${res.keyId}` };
+        principal = { kind: 'api_key', userId: res.userId, role: res.role === users.Role.ROLE_ADMIN ? 'admin' : 'user', scopes: res.scopes, key: `key:${res.keyId}`, bearer: res.principalToken };
       } catch (error) {
         if ((error as ServiceError).code !== GrpcStatus.UNAUTHENTICATED) throw error;
         principal = 'invalid';

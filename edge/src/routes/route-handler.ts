@@ -64,6 +64,7 @@ export function routeHandler(r: Route, version: Version, deps: RouteHandlerDeps)
     const attempt = async (tokens: string[]): Promise<{ cached: CachedAnswer } | { result: RouteResult }> => {
       const call = (): CallOptions => ({
         deadlineMs: Math.max(1, budgetEnd - Date.now()),
+        bearer: principal?.bearer,
         metadata: {
           [MetadataKeys.requestId]: ctx.requestId,
           [MetadataKeys.traceparent]: ctx.traceparent,

@@ -15,6 +15,8 @@ export interface AccessTokenClaims {
   scope: string;
   /** Set for client-credentials tokens. */
   client_id?: string;
+  /** Set on tokens standing for an API key (its principal, signed for the services the edge calls). */
+  key_id?: string;
   /** The session (refresh-token family) a person's token belongs to: logging out ends it. */
   sid?: string;
 }
@@ -27,7 +29,7 @@ export interface TokenSettings {
 
 export async function issueAccessToken(key: SigningKey, settings: TokenSettings, claims: AccessTokenClaims, now = Date.now()): Promise<string> {
   const iat = Math.floor(now / 1000);
-  return new SignJWT({ role: claims.role, scope: claims.scope, ...(claims.client_id ? { client_id: claims.client_id } : {}), ...(claims.sid ? { sid: claims.sid } : {}) })
+  return new SignJWT({ role: claims.role, scope: claims.scope, ...(claims.client_id ? { client_id: claims.client_id } : {}), ...(claims.key_id ? { key_id: claims.key_id } : {}), ...(claims.sid ? { sid: claims.sid } : {}) })
     .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: ACCESS_TOKEN_TYP })
     .setIssuer(settings.issuer)
     .setAudience(settings.audience)

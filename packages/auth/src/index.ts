@@ -4,3 +4,4 @@ export { loadSigningKeys, generateSigningKey, signingKeysSchema, KID, type Signi
 export { mintSecret, parseSecret, hashSecret, sameHash } from './secrets';
 export { USER_SCOPES, ADMIN_SCOPES, ALL_SCOPES, grantableScopes, type Role } from './scopes';
 export { REVOCATIONS_TOPIC, revocationKey, sessionField, ALL_FIELD, isRevoked } from './revocations';
+export { generateServiceKey, ServiceTokenSigner, ServiceTokenVerifier, SERVICE_TOKEN_TYP, type ServiceKeyPair } from './service-tokens';

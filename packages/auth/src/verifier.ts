@@ -10,6 +10,8 @@ export interface VerifiedToken {
   role: Role;
   scopes: string[];
   clientId?: string;
+  /** Set on the short-lived tokens the users service signs for an API key's principal: its scopes bind. */
+  keyId?: string;
   /** The session a person's token belongs to (absent on client tokens). */
   sessionId?: string;
   /** Seconds since the epoch, as signed. */
@@ -88,6 +90,7 @@ export class AccessTokenVerifier {
         role,
         scopes: typeof payload.scope === 'string' && payload.scope ? payload.scope.split(' ') : [],
         ...(typeof payload.client_id === 'string' ? { clientId: payload.client_id } : {}),
+        ...(typeof payload.key_id === 'string' ? { keyId: payload.key_id } : {}),
         ...(typeof payload.sid === 'string' ? { sessionId: payload.sid } : {}),
         issuedAt: payload.iat!,
         expiresAt: payload.exp!,

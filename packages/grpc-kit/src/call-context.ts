@@ -3,6 +3,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import type { Logger } from '@tessera/logging';
 import { MetadataKeys } from './metadata-keys';
 import { continueTrace, type TraceContext } from './trace-context';
+import type { Caller } from './policy';
 
 /** What a handler knows about the call it serves. */
 export interface CallContext {
@@ -20,6 +21,8 @@ export interface CallContext {
   /** Metadata sent back with the status (e.g. a consistency token). */
   trailer: Metadata;
   logger: Logger;
+  /** Who is calling, as the method's policy proved it (empty for public methods). */
+  caller: Caller;
 }
 
 const storage = new AsyncLocalStorage<CallContext>();

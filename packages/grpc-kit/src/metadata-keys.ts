@@ -2,6 +2,8 @@
 export const MetadataKeys = {
   requestId: 'x-request-id',
   traceparent: 'traceparent',
+  /** The calling Tessera process's service token (see @tessera/auth service-tokens). */
+  serviceToken: 'x-service-token',
   consistencyToken: 'x-consistency-token',
   // A -bin key: binary on the wire, so violation text may hold any Unicode.
   fieldViolations: 'x-field-violations-bin',

@@ -20,6 +20,7 @@ import { AdaptiveLimit, type AdaptiveLimitOptions, type Priority } from './adapt
 import { toServiceError } from './error-mapping';
 import { findNulString } from './nul-guard';
 import { observabilityInterceptor } from './server-interceptors';
+import { authorizeCall, type CallAuthentication, type Policies, type Policy } from './policy';
 
 /**
  * A service implementation in the kit's style: each unary method is an async
@@ -35,8 +36,10 @@ export type AsyncServiceImpl<S> = {
 export interface GrpcServerOptions {
   logger: Logger;
   registry: Registry;
-  /** Files under `protoRoot` to expose through server reflection (grpcurl, grpcui). */
-  reflection?: { protoRoot: string; files: string[] };
+  /** Files under `protoRoot` to expose through server reflection (grpcurl, grpcui); omitted: no reflection. */
+  reflection?: { protoRoot: string; files: string[] } | undefined;
+  /** How callers prove who they are; each method's policy says who may call it. Omitted: only public methods can be called. */
+  auth?: CallAuthentication;
   /**
    * Connections are closed after this age (with a grace period for calls in
    * flight), so clients re-resolve DNS and spread onto pods added by scale-out.
@@ -91,15 +94,22 @@ export class GrpcServer {
     }
   }
 
-  /** Adds a service whose handlers are async functions; they run with the call context available to outgoing clients. */
-  addService<S>(definition: ServiceDefinition, impl: AsyncServiceImpl<S>): this {
+  /**
+   * Adds a service whose handlers are async functions; they run with the call
+   * context available to outgoing clients. Every method needs a policy: the
+   * caller is authenticated and authorized against it before the handler runs.
+   */
+  addService<S>(definition: ServiceDefinition, impl: AsyncServiceImpl<S>, policies: Policies<S>): this {
     const handlers: UntypedServiceImplementation = {};
     for (const [name, method] of Object.entries(definition)) {
       const handler = (impl as Record<string, (req: unknown, ctx: CallContext) => Promise<unknown>>)[name];
       if (typeof handler !== 'function') throw new Error(`no handler for ${method.path}`);
+      const policy = (policies as Record<string, Policy | undefined>)[name];
+      if (!policy) throw new Error(`no policy for ${method.path}: every method declares who may call it`);
       if (method.requestStream || method.responseStream) throw new Error(`${method.path}: only unary methods are supported by addService`);
       const methodName = method.path.slice(method.path.lastIndexOf('/') + 1);
-      handlers[name] = this.wrapUnary(handler, methodName, this.options.admission?.critical?.includes(methodName) ? 'critical' : 'normal');
+      const audience = method.path.slice(1, method.path.lastIndexOf('/'));
+      handlers[name] = this.wrapUnary(handler, methodName, this.options.admission?.critical?.includes(methodName) ? 'critical' : 'normal', policy, audience);
     }
     this.server.addService(definition, handlers);
     const first = Object.values(definition)[0];
@@ -154,8 +164,9 @@ export class GrpcServer {
     for (const name of this.serviceNames) this.health.setStatus(name, status);
   }
 
-  private wrapUnary(handler: (req: unknown, ctx: CallContext) => Promise<unknown>, methodName: string, priority: Priority) {
+  private wrapUnary(handler: (req: unknown, ctx: CallContext) => Promise<unknown>, methodName: string, priority: Priority, policy: Policy, audience: string) {
     const { logger } = this.options;
+    const auth = this.options.auth ?? {};
     return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
       const trace = traceFromMetadata(call.metadata);
       const abort = new AbortController();
@@ -167,6 +178,7 @@ export class GrpcServer {
         metadata: call.metadata as Metadata,
         trailer: new GrpcMetadata(),
         logger: logger.child({ requestId: trace.requestId, traceId: trace.traceId }),
+        caller: {},
       };
       const nul = findNulString(call.request);
       const release = nul ? undefined : this.admission?.acquire(priority);
@@ -175,7 +187,12 @@ export class GrpcServer {
         ? Promise.reject(AppError.invalidArgument('request has invalid fields', [{ field: nul, description: 'must not contain NUL characters' }]))
         : this.admission && !release
           ? Promise.reject(new AppError(Code.RESOURCE_EXHAUSTED, 'the service is overloaded; try again shortly', [], { reason: Reason.OVERLOADED, retryAfterMs: 1_000 }))
-          : runInCallContext(ctx, () => handler(call.request, ctx));
+          : policy.kind === 'public'
+            ? runInCallContext(ctx, () => handler(call.request, ctx))
+            : authorizeCall(policy, call.metadata, call.request, audience, auth).then((caller) => {
+                ctx.caller = caller;
+                return runInCallContext(ctx, () => handler(call.request, ctx));
+              });
       if (release) void handled.then(() => release(), () => release(abort.signal.aborted ? 'dropped' : 'ok'));
       handled.then(
         (response) => callback(null, response, ctx.trailer),

@@ -5,6 +5,8 @@ import { startMetricsServer, type Registry } from '@tessera/metrics';
 import { GrpcServer } from './server';
 import { profileOnSignal } from './profiling';
 import { onShutdown } from './shutdown';
+import type { CallAuthentication } from './policy';
+import { serviceAuthConfigShape } from './service-auth';
 
 /** The variables every gRPC service reads; services spread this into their own config shape. */
 export const grpcServiceConfigShape = {
@@ -26,6 +28,7 @@ export const grpcServiceConfigShape = {
    */
   ADMISSION_LIMIT_MIN: z.coerce.number().int().min(1).default(64),
   ADMISSION_LIMIT_MAX: z.coerce.number().int().min(0).default(2_048),
+  ...serviceAuthConfigShape,
 };
 
 export interface RunningService {
@@ -82,12 +85,15 @@ export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; S
 }
 
 export interface ServeOptions {
-  config: { GRPC_HOST: string; GRPC_PORT: number; METRICS_PORT: number; DRAIN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS: number; MAX_CONNECTION_AGE_MS: number; ADMISSION_LIMIT_MIN: number; ADMISSION_LIMIT_MAX: number };
+  config: { GRPC_HOST: string; GRPC_PORT: number; METRICS_PORT: number; DRAIN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS: number; MAX_CONNECTION_AGE_MS: number; ADMISSION_LIMIT_MIN: number; ADMISSION_LIMIT_MAX: number; GRPC_REFLECTION: boolean };
   /** Methods that keep headroom when the service sheds load (e.g. order status, login). */
   criticalMethods?: readonly string[];
   logger: Logger;
   registry: Registry;
+  /** The service's protos, exposed through reflection when GRPC_REFLECTION is on. */
   reflection: { protoRoot: string; files: string[] };
+  /** How callers are proven (service tokens, access tokens); the policies decide what each may call. */
+  auth: CallAuthentication;
   /** Adds the service implementations. */
   register: (server: GrpcServer) => void;
   /** Closes what the service opened (workers, pools, stores), after gRPC has drained. */
@@ -103,7 +109,8 @@ export async function serveGrpc(options: ServeOptions): Promise<RunningService> 
   const server = new GrpcServer({
     logger,
     registry,
-    reflection: options.reflection,
+    reflection: config.GRPC_REFLECTION ? options.reflection : undefined,
+    auth: options.auth,
     drainDelayMs: config.DRAIN_DELAY_MS,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     maxConnectionAgeMs: config.MAX_CONNECTION_AGE_MS,

@@ -3,3 +3,4 @@ export { startRedis, startRedisCluster, type RedisNode, type RedisCluster } from
 export { freePort } from './free-port';
 export { waitFor } from './processes';
 export { peerEnv, usesRedis, startWaves, SERVICE_NAMES, type ServiceName, type Caller } from './topology';
+export { createServiceIdentities, type ServiceIdentities } from './service-identities';

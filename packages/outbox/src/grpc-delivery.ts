@@ -1,6 +1,7 @@
 import { events as pb } from '@tessera/contracts';
 import { createClient } from '@tessera/grpc-kit';
 import type { Registry } from 'prom-client';
+import type { ServiceTokenSigner } from '@tessera/auth';
 import type { OutboxEvent } from './relay';
 
 export interface Subscriber {
@@ -15,8 +16,8 @@ export interface Subscriber {
  * there is no broker to run; durability lives in the outbox table, and
  * consumers deduplicate by event id, which makes at-least-once safe.
  */
-export function grpcDelivery(subscribers: Subscriber[], registry: Registry, deadlineMs = 10_000): { deliver: (events: OutboxEvent[]) => Promise<void>; close: () => void } {
-  const clients = subscribers.map((s) => ({ ...s, client: createClient(pb.EventConsumerServiceClient, pb.EventConsumerServiceService, s.target, { registry, defaultDeadlineMs: deadlineMs }) }));
+export function grpcDelivery(subscribers: Subscriber[], registry: Registry, identity: ServiceTokenSigner | undefined, deadlineMs = 10_000): { deliver: (events: OutboxEvent[]) => Promise<void>; close: () => void } {
+  const clients = subscribers.map((s) => ({ ...s, client: createClient(pb.EventConsumerServiceClient, pb.EventConsumerServiceService, s.target, { registry, identity, defaultDeadlineMs: deadlineMs }) }));
   return {
     async deliver(events) {
       await Promise.all(

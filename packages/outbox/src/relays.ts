@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { ServiceTokenSigner } from '@tessera/auth';
 import type { ShardedDb } from '@tessera/data';
 import type { Logger } from '@tessera/logging';
 import { grpcDelivery, parseSubscribers } from './grpc-delivery';
@@ -11,8 +12,8 @@ export interface Relays {
 }
 
 /** A producing service's relays: one per physical cluster, pushing to the configured subscribers over gRPC. */
-export function startRelays(options: { producer: string; db: ShardedDb; subscribers: string; logger: Logger; registry: Registry }): Relays {
-  const delivery = grpcDelivery(parseSubscribers(options.subscribers), options.registry);
+export function startRelays(options: { producer: string; db: ShardedDb; subscribers: string; logger: Logger; registry: Registry; identity: ServiceTokenSigner | undefined }): Relays {
+  const delivery = grpcDelivery(parseSubscribers(options.subscribers), options.registry, options.identity);
   const relays = new Map(
     options.db.clusters.map((cluster) => [cluster.name, new OutboxRelay({ producer: options.producer, cluster, deliver: delivery.deliver, logger: options.logger, registry: options.registry })]),
   );

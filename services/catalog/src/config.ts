@@ -1,11 +1,12 @@
 import { loadConfig } from '@tessera/config';
 import { dataConfigShape } from '@tessera/data';
-import { grpcServiceConfigShape } from '@tessera/grpc-kit';
+import { grpcServiceConfigShape, userTokensConfigShape } from '@tessera/grpc-kit';
 import { z } from 'zod';
 
 /** Everything the catalog service reads from its environment, validated once at start. */
 export const catalogConfigShape = {
   ...grpcServiceConfigShape,
+  ...userTokensConfigShape,
   ...dataConfigShape,
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50052),
   /** `redis://…`, `redis-cluster://h1:p1,h2:p2`, or `memory://` for an in-process cache. */

@@ -2,13 +2,14 @@ import path from 'node:path';
 import { Cache, changePublisher, openStore } from '@tessera/cache';
 import { catalog as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
-import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
+import { remoteCallAuthentication, runMain, serveGrpc, serviceIdentity, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
 import { loadCatalogConfig, type CatalogConfig } from './config';
 import { decodeProduct, productRepository } from './data-access/product-repository';
 import type { Product } from './domain/product';
 import { catalogHandlers } from './entry-points/grpc/catalog-handlers';
+import { catalogPolicies } from './entry-points/grpc/policies';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 
@@ -24,16 +25,20 @@ export async function startCatalogService(config: CatalogConfig, logger: Logger 
   const changes = changePublisher(config.REDIS_URL, 'products', config.REDIS_COMMAND_TIMEOUT_MS);
   const cache = new Cache<Product>({ name: 'products', store, registry, ttlMs: config.PRODUCT_CACHE_TTL_MS, decode: (text) => decodeProduct(text) });
 
+  const auth = remoteCallAuthentication(config, registry, serviceIdentity('catalog', config));
+
   return serveGrpc({
     config,
     logger,
     registry,
+    auth,
     reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.catalog] },
     register: (server) => {
-      server.addService(pb.CatalogServiceService, catalogHandlers({ products: productRepository(db.clusters[0]!, cache, (ids) => changes.publish(ids)) }));
+      server.addService(pb.CatalogServiceService, catalogHandlers({ products: productRepository(db.clusters[0]!, cache, (ids) => changes.publish(ids)) }), catalogPolicies);
     },
     close: async () => {
       changes.close();
+      auth.close();
       await Promise.all([db.end(), store.close()]);
     },
   });

@@ -1,11 +1,12 @@
 import { env, loadConfig } from '@tessera/config';
 import { dataConfigShape } from '@tessera/data';
-import { grpcServiceConfigShape } from '@tessera/grpc-kit';
+import { grpcServiceConfigShape, userTokensConfigShape } from '@tessera/grpc-kit';
 import { z } from 'zod';
 
 /** Everything the notifications service reads from its environment, validated once at start. */
 export const notificationsConfigShape = {
   ...grpcServiceConfigShape,
+  ...userTokensConfigShape,
   ...dataConfigShape,
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50055),
   /** Local runs only: allow http:// webhook URLs. */

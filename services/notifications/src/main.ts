@@ -2,7 +2,7 @@ import { promises as dns } from 'node:dns';
 import path from 'node:path';
 import { events as eventsPb, notifications as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
-import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
+import { remoteCallAuthentication, runMain, serveGrpc, serviceIdentity, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
 import { INBOX_SQL } from '@tessera/outbox';
@@ -11,6 +11,7 @@ import { inboxRepository } from './data-access/inbox-repository';
 import { deliveryRepository } from './data-access/delivery-repository';
 import { webhookRepository } from './data-access/webhook-repository';
 import { eventConsumerHandlers, notificationsHandlers, webhooksHandlers } from './entry-points/grpc/handlers';
+import { eventConsumerPolicies, notificationsPolicies, webhooksPolicies } from './entry-points/grpc/policies';
 import { WebhookDispatcher } from './workers/webhook-dispatcher';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
@@ -32,19 +33,23 @@ export async function startNotificationsService(config: NotificationsConfig, log
   const inbox = inboxRepository(db, (cluster) => dispatchers.get(cluster)?.poke());
   const resolve = async (host: string) => (await dns.lookup(host, { all: true })).map((a) => a.address);
 
+  const auth = remoteCallAuthentication(config, registry, serviceIdentity('notifications', config));
+
   return serveGrpc({
     config,
     logger,
     registry,
+    auth,
     reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.notifications, protoFiles.events] },
     register: (server) => {
       server
-        .addService(pb.NotificationsServiceService, notificationsHandlers({ inbox }))
-        .addService(pb.WebhooksServiceService, webhooksHandlers({ webhooks: webhookRepository(db), policy, resolve }))
-        .addService(eventsPb.EventConsumerServiceService, eventConsumerHandlers({ inbox }));
+        .addService(pb.NotificationsServiceService, notificationsHandlers({ inbox }), notificationsPolicies)
+        .addService(pb.WebhooksServiceService, webhooksHandlers({ webhooks: webhookRepository(db), policy, resolve }), webhooksPolicies)
+        .addService(eventsPb.EventConsumerServiceService, eventConsumerHandlers({ inbox }), eventConsumerPolicies);
     },
     close: async () => {
       await Promise.all([...dispatchers.values()].map((d) => d.stop()));
+      auth.close();
       await db.end();
     },
   });

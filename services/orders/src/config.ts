@@ -1,11 +1,12 @@
 import { loadConfig } from '@tessera/config';
 import { dataConfigShape } from '@tessera/data';
-import { grpcServiceConfigShape } from '@tessera/grpc-kit';
+import { grpcServiceConfigShape, userTokensConfigShape } from '@tessera/grpc-kit';
 import { z } from 'zod';
 
 /** Everything the orders service reads from its environment, validated once at start. */
 export const ordersConfigShape = {
   ...grpcServiceConfigShape,
+  ...userTokensConfigShape,
   ...dataConfigShape,
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50053),
   CATALOG_TARGET: z.string().min(1).default('catalog:50052'),

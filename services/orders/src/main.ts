@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { orders as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
-import { crashPoint, runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
+import { crashPoint, remoteCallAuthentication, runMain, serveGrpc, serviceIdentity, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
 import { OUTBOX_SQL, startRelays } from '@tessera/outbox';
@@ -9,6 +9,7 @@ import { loadOrdersConfig, type OrdersConfig } from './config';
 import { orderRepository } from './data-access/order-repository';
 import { catalogClient, paymentsClient } from './data-access/service-clients';
 import { ordersHandlers } from './entry-points/grpc/orders-handlers';
+import { ordersPolicies } from './entry-points/grpc/policies';
 import { startRecoveryWorker } from './workers/recovery-worker';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
@@ -19,10 +20,12 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger = 
   const db = await ShardedDb.connect({ ...loadDataConfig(config), registry });
   if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR, [OUTBOX_SQL]) }, 'migrations applied');
 
-  const relays = startRelays({ producer: 'orders', db, subscribers: config.EVENT_SUBSCRIBERS, logger, registry });
+  const identity = serviceIdentity('orders', config);
+  const auth = remoteCallAuthentication(config, registry, identity);
+  const relays = startRelays({ producer: 'orders', db, subscribers: config.EVENT_SUBSCRIBERS, logger, registry, identity });
 
-  const catalog = catalogClient(config.CATALOG_TARGET, registry);
-  const payments = paymentsClient(config.PAYMENTS_TARGET, registry, config.PAYMENT_TIMEOUT_MS);
+  const catalog = catalogClient(config.CATALOG_TARGET, registry, identity);
+  const payments = paymentsClient(config.PAYMENTS_TARGET, registry, config.PAYMENT_TIMEOUT_MS, identity);
   const deps = {
     orders: orderRepository(db, { keyTtlMs: config.IDEMPOTENCY_KEY_TTL_MS, onEvent: (cluster: string) => relays.poke(cluster) }),
     catalog,
@@ -39,15 +42,17 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger = 
     criticalMethods: ['GetOrder', 'BatchGetOrders'],
     logger,
     registry,
+    auth,
     reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.orders] },
     register: (server) => {
-      server.addService(pb.OrdersServiceService, ordersHandlers(deps));
+      server.addService(pb.OrdersServiceService, ordersHandlers(deps), ordersPolicies);
     },
     close: async () => {
       await recovery.stop();
       await relays.stop();
       catalog.close();
       payments.close();
+      auth.close();
       await db.end();
     },
   });

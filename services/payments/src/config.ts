@@ -1,11 +1,12 @@
 import { loadConfig } from '@tessera/config';
 import { dataConfigShape } from '@tessera/data';
-import { grpcServiceConfigShape } from '@tessera/grpc-kit';
+import { grpcServiceConfigShape, userTokensConfigShape } from '@tessera/grpc-kit';
 import { z } from 'zod';
 
 /** Everything the payments service reads from its environment, validated once at start. */
 export const paymentsConfigShape = {
   ...grpcServiceConfigShape,
+  ...userTokensConfigShape,
   ...dataConfigShape,
   GRPC_PORT: z.coerce.number().int().min(0).max(65535).default(50054),
   /** How long to wait for the processor before treating the outcome as unknown (and retryable with the same key). */

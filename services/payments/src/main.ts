@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { payments as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
-import { crashPoint, runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
+import { crashPoint, remoteCallAuthentication, runMain, serveGrpc, serviceIdentity, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
 import { OUTBOX_SQL, startRelays } from '@tessera/outbox';
@@ -9,6 +9,7 @@ import { loadPaymentsConfig, type PaymentsConfig } from './config';
 import { paymentRepository } from './data-access/payment-repository';
 import { sandboxProcessor } from './data-access/sandbox-processor';
 import { paymentsHandlers } from './entry-points/grpc/payments-handlers';
+import { paymentsPolicies } from './entry-points/grpc/policies';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 
@@ -18,7 +19,9 @@ export async function startPaymentsService(config: PaymentsConfig, logger: Logge
   const db = await ShardedDb.connect({ ...loadDataConfig(config), registry });
   if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR, [OUTBOX_SQL]) }, 'migrations applied');
 
-  const relays = startRelays({ producer: 'payments', db, subscribers: config.EVENT_SUBSCRIBERS, logger, registry });
+  const identity = serviceIdentity('payments', config);
+  const auth = remoteCallAuthentication(config, registry, identity);
+  const relays = startRelays({ producer: 'payments', db, subscribers: config.EVENT_SUBSCRIBERS, logger, registry, identity });
 
   const deps = {
     payments: paymentRepository(db, (cluster) => relays.poke(cluster)),
@@ -30,12 +33,14 @@ export async function startPaymentsService(config: PaymentsConfig, logger: Logge
     config,
     logger,
     registry,
+    auth,
     reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.payments] },
     register: (server) => {
-      server.addService(pb.PaymentsServiceService, paymentsHandlers(deps));
+      server.addService(pb.PaymentsServiceService, paymentsHandlers(deps), paymentsPolicies);
     },
     close: async () => {
       await relays.stop();
+      auth.close();
       await db.end();
     },
   });

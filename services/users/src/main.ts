@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { generateSigningKey, loadSigningKeys } from '@tessera/auth';
+import { AccessTokenVerifier, generateSigningKey, loadSigningKeys } from '@tessera/auth';
 import { Cache, openStore } from '@tessera/cache';
 import { protoFiles, PROTO_ROOT, users as pb } from '@tessera/contracts';
 import { formatId, loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
-import { runMain, serveGrpc, type RunningService } from '@tessera/grpc-kit';
+import { runMain, serveGrpc, trustedServices, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
 import { loadUsersConfig, type UsersConfig } from './config';
@@ -21,6 +21,7 @@ import { apiKeysHandlers } from './entry-points/grpc/api-keys-handlers';
 import { authHandlers } from './entry-points/grpc/auth-handlers';
 import { oauthClientsHandlers } from './entry-points/grpc/oauth-clients-handlers';
 import { usersHandlers } from './entry-points/grpc/users-handlers';
+import { apiKeysPolicies, authPolicies, oauthClientsPolicies, usersPolicies } from './entry-points/grpc/policies';
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 
@@ -59,8 +60,16 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
     else logger.error('ADMIN_EMAIL belongs to an account whose password is not ADMIN_PASSWORD: it was not made admin');
   }
 
+  // The issuer verifies access tokens against its own keys; other callers prove themselves with service tokens.
+  const services = trustedServices(config);
+  const auth = {
+    ...(services ? { services } : {}),
+    users: new AccessTokenVerifier({ issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, maxTokenAgeSeconds: config.ACCESS_TOKEN_TTL_S, fetchJwks: async () => ({ keys: signingKeys.map((k) => k.publicJwk) }) }),
+  };
+
   return serveGrpc({
     config,
+    auth,
     // Kept answering longest under load: signing in and checking an order's status.
     criticalMethods: ['Login', 'RefreshToken', 'GetJwks', 'VerifyApiKey'],
     logger,
@@ -68,10 +77,10 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
     reflection: { protoRoot: PROTO_ROOT, files: [protoFiles.users] },
     register: (server) => {
       server
-        .addService(pb.UsersServiceService, usersHandlers(accounts))
-        .addService(pb.AuthServiceService, authHandlers({ ...sessions, ...oauth, jwks: signingKeys.map((k) => k.publicJwk) }))
-        .addService(pb.ApiKeysServiceService, apiKeysHandlers(apiKeys))
-        .addService(pb.OAuthClientsServiceService, oauthClientsHandlers(oauth));
+        .addService(pb.UsersServiceService, usersHandlers(accounts), usersPolicies)
+        .addService(pb.AuthServiceService, authHandlers({ ...sessions, ...oauth, jwks: signingKeys.map((k) => k.publicJwk) }), authPolicies)
+        .addService(pb.ApiKeysServiceService, apiKeysHandlers({ ...apiKeys, tokens }), apiKeysPolicies)
+        .addService(pb.OAuthClientsServiceService, oauthClientsHandlers(oauth), oauthClientsPolicies);
     },
     close: async () => {
       revocations.close();

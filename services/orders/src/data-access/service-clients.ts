@@ -2,13 +2,14 @@ import { catalog as catalogPb, payments as paymentsPb } from '@tessera/contracts
 import { formatId, parseId } from '@tessera/data';
 import { createClient, GrpcStatus, MetadataKeys, type ServiceError } from '@tessera/grpc-kit';
 import type { Registry } from 'prom-client';
+import type { ServiceTokenSigner } from '@tessera/auth';
 import { StockUnavailable, type Catalog, type PaymentOutcome, type Payments } from '../domain/order';
 
 const remaining = (deadline: number) => Math.max(1, deadline - Date.now());
 
 /** The catalog over gRPC: prices come from its reservation, by order id. */
-export function catalogClient(target: string, registry: Registry): Catalog & { close(): void } {
-  const client = createClient(catalogPb.CatalogServiceClient, catalogPb.CatalogServiceService, target, { registry });
+export function catalogClient(target: string, registry: Registry, identity: ServiceTokenSigner | undefined): Catalog & { close(): void } {
+  const client = createClient(catalogPb.CatalogServiceClient, catalogPb.CatalogServiceService, target, { registry, identity });
   return {
     async reserve(orderId, lines, deadline) {
       try {
@@ -34,8 +35,8 @@ export function catalogClient(target: string, registry: Registry): Catalog & { c
 }
 
 /** Payments over gRPC, keyed by the order id: a retry is the same payment, never a second charge. */
-export function paymentsClient(target: string, registry: Registry, timeoutMs: number): Payments & { close(): void } {
-  const client = createClient(paymentsPb.PaymentsServiceClient, paymentsPb.PaymentsServiceService, target, { registry });
+export function paymentsClient(target: string, registry: Registry, timeoutMs: number, identity: ServiceTokenSigner | undefined): Payments & { close(): void } {
+  const client = createClient(paymentsPb.PaymentsServiceClient, paymentsPb.PaymentsServiceService, target, { registry, identity });
   return {
     async authorize(input, deadline): Promise<PaymentOutcome> {
       try {

@@ -7,6 +7,11 @@ export function tokenIssuer(keys: readonly SigningKey[], settings: TokenSettings
   if (!current) throw new Error('at least one signing key is required');
   return {
     ttlSeconds: settings.ttlSeconds,
-    issue: (claims) => issueAccessToken(current, settings, { sub: claims.sub, role: claims.role, scope: claims.scope, ...(claims.clientId ? { client_id: claims.clientId } : {}), ...(claims.sessionId ? { sid: claims.sessionId } : {}) }),
+    issue: (claims, ttlSeconds) =>
+      issueAccessToken(
+        current,
+        { ...settings, ttlSeconds: Math.min(ttlSeconds ?? settings.ttlSeconds, settings.ttlSeconds) },
+        { sub: claims.sub, role: claims.role, scope: claims.scope, ...(claims.clientId ? { client_id: claims.clientId } : {}), ...(claims.sessionId ? { sid: claims.sessionId } : {}), ...(claims.keyId ? { key_id: claims.keyId } : {}) },
+      ),
   };
 }

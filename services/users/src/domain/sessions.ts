@@ -13,7 +13,8 @@ export interface TokenPair {
 /** Issues signed access tokens (see data-access/token-issuer.ts). */
 export interface AccessTokenIssuer {
   ttlSeconds: number;
-  issue(claims: { sub: string; role: Role; scope: string; clientId?: string; sessionId?: string }): Promise<string>;
+  /** Signs an access token; `ttlSeconds` shortens it below the configured lifetime. */
+  issue(claims: { sub: string; role: Role; scope: string; clientId?: string; sessionId?: string; keyId?: string }, ttlSeconds?: number): Promise<string>;
 }
 
 export type RefreshOutcome =

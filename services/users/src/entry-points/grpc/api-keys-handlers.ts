@@ -2,9 +2,13 @@ import { users as pb } from '@tessera/contracts';
 import { formatId, parseId } from '@tessera/data';
 import type { AsyncServiceImpl } from '@tessera/grpc-kit';
 import * as apiKeys from '../../domain/api-keys';
+import type { AccessTokenIssuer } from '../../domain/sessions';
 import { apiKeyToPb, roleToPb } from './mapping';
 
-export function apiKeysHandlers(deps: apiKeys.ApiKeyDeps): AsyncServiceImpl<pb.ApiKeysServiceServer> {
+/** How long the access token standing for a key's principal lives: past the edge's cache of the answer, short enough that a revoked key's token dies soon. */
+const PRINCIPAL_TOKEN_TTL_S = 120;
+
+export function apiKeysHandlers(deps: apiKeys.ApiKeyDeps & { tokens: AccessTokenIssuer }): AsyncServiceImpl<pb.ApiKeysServiceServer> {
   return {
     createApiKey: async (req, ctx) => {
       const { key, secret } = await apiKeys.createApiKey(
@@ -21,7 +25,9 @@ export function apiKeysHandlers(deps: apiKeys.ApiKeyDeps): AsyncServiceImpl<pb.A
     },
     verifyApiKey: async (req, ctx) => {
       const principal = await apiKeys.verifyApiKey(req.key, deps, ctx.deadline);
-      return { userId: formatId('user', principal.userId), keyId: formatId('apiKey', principal.keyId), scopes: principal.scopes, role: roleToPb(principal.role) };
+      const [userId, keyId] = [formatId('user', principal.userId), formatId('apiKey', principal.keyId)];
+      const principalToken = await deps.tokens.issue({ sub: userId, role: principal.role, scope: principal.scopes.join(' '), keyId }, PRINCIPAL_TOKEN_TTL_S);
+      return { userId, keyId, scopes: principal.scopes, role: roleToPb(principal.role), principalToken };
     },
   };
 }

@@ -365,6 +365,12 @@ export interface VerifyApiKeyResponse {
   scopes: string[];
   /** The owner's role. */
   role: Role;
+  /**
+   * A short-lived access token (two minutes) standing for the key's principal,
+   * its scopes binding: the edge forwards it to the services it calls on the
+   * key's behalf, so they verify the principal instead of trusting the caller.
+   */
+  principalToken: string;
 }
 
 /** A machine client for the client-credentials grant (never its secret). */
@@ -3339,7 +3345,7 @@ export const VerifyApiKeyRequest: MessageFns<VerifyApiKeyRequest> = {
 };
 
 function createBaseVerifyApiKeyResponse(): VerifyApiKeyResponse {
-  return { userId: "", keyId: "", scopes: [], role: 0 };
+  return { userId: "", keyId: "", scopes: [], role: 0, principalToken: "" };
 }
 
 export const VerifyApiKeyResponse: MessageFns<VerifyApiKeyResponse> = {
@@ -3355,6 +3361,9 @@ export const VerifyApiKeyResponse: MessageFns<VerifyApiKeyResponse> = {
     }
     if (message.role !== 0) {
       writer.uint32(32).int32(message.role);
+    }
+    if (message.principalToken !== "") {
+      writer.uint32(42).string(message.principalToken);
     }
     return writer;
   },
@@ -3404,6 +3413,14 @@ export const VerifyApiKeyResponse: MessageFns<VerifyApiKeyResponse> = {
             message.role = reader.int32() as any;
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.principalToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3430,6 +3447,11 @@ export const VerifyApiKeyResponse: MessageFns<VerifyApiKeyResponse> = {
         : "",
       scopes: globalThis.Array.isArray(object?.scopes) ? object.scopes.map((e: any) => globalThis.String(e)) : [],
       role: isSet(object.role) ? roleFromJSON(object.role) : 0,
+      principalToken: isSet(object.principalToken)
+        ? globalThis.String(object.principalToken)
+        : isSet(object.principal_token)
+        ? globalThis.String(object.principal_token)
+        : "",
     };
   },
 
@@ -3447,6 +3469,9 @@ export const VerifyApiKeyResponse: MessageFns<VerifyApiKeyResponse> = {
     if (message.role !== 0) {
       obj.role = roleToJSON(message.role);
     }
+    if (message.principalToken !== "") {
+      obj.principalToken = message.principalToken;
+    }
     return obj;
   },
 
@@ -3459,6 +3484,7 @@ export const VerifyApiKeyResponse: MessageFns<VerifyApiKeyResponse> = {
     message.keyId = object.keyId ?? "";
     message.scopes = object.scopes?.map((e) => e) || [];
     message.role = object.role ?? 0;
+    message.principalToken = object.principalToken ?? "";
     return message;
   },
 };
