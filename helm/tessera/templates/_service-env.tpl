@@ -4,6 +4,17 @@ Environment of one service container. Call with (dict "root" $ "name" "orders" "
 advisory lock) as the tables' owner (<service>) and grants the service's runtime role (<service>_app), which the
 service connects as, data privileges only. It gets nothing else: no peers, no Redis, no signing keys.
 */}}
+{{/* A process's service key (its own Secret) and the directory of the certificates it trusts. */}}
+{{- define "tessera.serviceIdentityEnv" }}
+- name: SERVICE_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tessera.name" (dict "root" .root "name" (printf "%s-identity" .name)) }}
+      key: key.pem
+- name: SERVICE_TRUST_DIR
+  value: /etc/tessera-trust
+{{- end }}
+
 {{- define "tessera.serviceEnv" -}}
 {{- $root := .root -}}
 {{- $user := ternary .name (printf "%s_app" .name) (default false .migrate) -}}
@@ -57,6 +68,16 @@ service connects as, data privileges only. It gets nothing else: no peers, no Re
       name: {{ $root.Values.auth.existingAdminSecret | default (include "tessera.name" (dict "root" $root "name" "admin")) }}
       key: password
 {{- end }}
+{{- if ne .name "users" }}
+# Access tokens are verified against the users service's JWKS (USERS_TARGET, from the topology).
+- name: JWT_ISSUER
+  value: {{ $root.Values.auth.issuer | quote }}
+- name: JWT_AUDIENCE
+  value: {{ $root.Values.auth.audience | quote }}
+- name: JWT_MAX_AGE_S
+  value: {{ $root.Values.auth.accessTokenTtlSeconds | quote }}
+{{- end }}
+{{- include "tessera.serviceIdentityEnv" (dict "root" $root "name" .name) }}
 {{- include "tessera.peerEnv" (dict "root" $root "node" $node) }}
 {{- if eq .name "notifications" }}
 - name: WEBHOOKS_ALLOW_HTTP

@@ -27,6 +27,8 @@ export interface ClientOptions {
   keepaliveTimeMs?: number;
   /** This process's service identity: every call carries a token for the callee's service. Omitted: calls as an outside client. */
   identity?: ServiceTokenSigner | undefined;
+  /** An access token sent with every call that names none (a script's or outside client's own credential). */
+  bearer?: string | undefined;
 }
 
 export interface CallOptions {
@@ -105,7 +107,7 @@ export function createClient<C extends Client>(
   for (const [name, method] of Object.entries(definition)) {
     if (method.requestStream || method.responseStream) continue;
     const fn = (client as unknown as Record<string, UnaryMethod<unknown, unknown>>)[name]!.bind(client);
-    wrapped[name] = (request: unknown, callOptions: CallOptions = {}) => invoke(fn, request, callOptions);
+    wrapped[name] = (request: unknown, callOptions: CallOptions = {}) => invoke(fn, request, options.bearer && !callOptions.bearer ? { ...callOptions, bearer: options.bearer } : callOptions);
   }
   return wrapped as PromiseClient<C>;
 }

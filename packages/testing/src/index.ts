@@ -5,3 +5,4 @@ export { startTestShards, type TestShards } from './shards';
 export { startServiceProcess, type ServiceProcess } from './service-process';
 export { eventually, metricSum, until } from './wait';
 export { documentedOperations, nulRequests, malformedRequests, concretePath, type Operation, type MalformedRequest } from './malformed-requests';
+export { actingAsNamedUser } from './acting-as';

@@ -1,8 +1,9 @@
 import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-// Relative import: Jest loads global setup outside its module mapper.
-import { startPostgresCluster, startRedis, startRedisCluster, type PostgresCluster, type RedisCluster, type RedisNode } from '../../local-infra/src';
+// Relative imports of the modules themselves: Jest loads global setup outside its module mapper, so nothing here may import @tessera/*.
+import { startPostgresCluster, type PostgresCluster } from '../../local-infra/src/postgres-cluster';
+import { startRedis, startRedisCluster, type RedisCluster, type RedisNode } from '../../local-infra/src/redis';
 import { ENV } from './env';
 
 export interface SharedInfra {

@@ -3,6 +3,7 @@ import { composeId } from '@tessera/data';
 import { createRegistry } from '@tessera/metrics';
 import { createClient, GrpcStatus, MetadataKeys, type PromiseClient, type RunningService, type ServiceError } from '@tessera/grpc-kit';
 import { eventually, sharedRedisUrl, testDatabase, type TestDatabase } from '@tessera/testing';
+import { startTokenService, type TokenService } from '../../users/test/fixtures/token-service';
 import { loadCatalogConfig } from '../src/config';
 import { startCatalogService } from '../src/main';
 
@@ -17,12 +18,14 @@ async function metricValue(port: number, pattern: RegExp): Promise<number> {
 
 describe('catalog service (real gRPC, Postgres with a replica, Redis)', () => {
   let db: TestDatabase;
+  let tokens: TokenService;
   let service: RunningService;
   let client: PromiseClient<catalog.CatalogServiceClient>;
   const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 
   beforeAll(async () => {
     db = await testDatabase('catalog');
+    tokens = await startTokenService();
     service = await startCatalogService(
       loadCatalogConfig({
         DATABASE_CLUSTERS: JSON.stringify([{ name: 'catalog', primary: db.primaryUrl, replicas: [db.replicaUrl] }]),
@@ -33,14 +36,21 @@ describe('catalog service (real gRPC, Postgres with a replica, Redis)', () => {
         MIGRATE_ON_START: 'true',
         DRAIN_DELAY_MS: '0',
         LOG_LEVEL: 'silent',
+        ...tokens.env('catalog'),
       }),
     );
-    client = createClient(catalog.CatalogServiceClient, catalog.CatalogServiceService, `127.0.0.1:${service.grpcPort}`, { registry: createRegistry() });
+    client = createClient(catalog.CatalogServiceClient, catalog.CatalogServiceService, `127.0.0.1:${service.grpcPort}`, {
+      registry: createRegistry(),
+      // Calls as orders (stock moves) with an admin's token (product changes): the tests are about the catalog, not its policies.
+      identity: tokens.identities.signer('orders'),
+      bearer: await tokens.mint('usr_1', { role: 'admin' }),
+    });
   });
 
   afterAll(async () => {
     client.close();
     await service.stop();
+    await tokens.stop();
     await db.drop();
   });
 

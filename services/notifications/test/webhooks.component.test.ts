@@ -4,7 +4,8 @@ import { events, notifications } from '@tessera/contracts';
 import { composeId, formatId } from '@tessera/data';
 import { createClient, GrpcStatus, type PromiseClient, type RunningService } from '@tessera/grpc-kit';
 import { createRegistry } from '@tessera/metrics';
-import { eventually, testDatabase, type TestDatabase } from '@tessera/testing';
+import { actingAsNamedUser, eventually, testDatabase, type TestDatabase } from '@tessera/testing';
+import { startTokenService, type TokenService } from '../../users/test/fixtures/token-service';
 import { loadNotificationsConfig } from '../src/config';
 import { startNotificationsService } from '../src/main';
 
@@ -12,6 +13,7 @@ const userId = () => formatId('user', composeId({ timeMs: Date.now(), shard: 9, 
 
 describe('webhooks (real notifications service, real HTTP receiver)', () => {
   let db: TestDatabase;
+  let tokens: TokenService;
   let local: RunningService;
   let strict: RunningService;
   const registry = createRegistry();
@@ -25,12 +27,16 @@ describe('webhooks (real notifications service, real HTTP receiver)', () => {
 
   beforeAll(async () => {
     db = await testDatabase('webhooks');
-    const common = { DATABASE_CLUSTERS: JSON.stringify([{ name: 'main', primary: db.primaryUrl, replicas: [db.replicaUrl] }]), GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', METRICS_PORT: '0', DRAIN_DELAY_MS: '0', LOG_LEVEL: 'silent' };
+    tokens = await startTokenService();
+    const common = {
+      ...tokens.env('notifications'), DATABASE_CLUSTERS: JSON.stringify([{ name: 'main', primary: db.primaryUrl, replicas: [db.replicaUrl] }]), GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', METRICS_PORT: '0', DRAIN_DELAY_MS: '0', LOG_LEVEL: 'silent' };
     local = await startNotificationsService(loadNotificationsConfig({ ...common, MIGRATE_ON_START: 'true', WEBHOOKS_ALLOW_HTTP: 'true', WEBHOOKS_ALLOW_PRIVATE: 'true', WEBHOOK_BACKOFF_BASE_MS: '20' }));
     strict = await startNotificationsService(loadNotificationsConfig(common));
-    webhooks = createClient(notifications.WebhooksServiceClient, notifications.WebhooksServiceService, `127.0.0.1:${local.grpcPort}`, { registry });
-    strictWebhooks = createClient(notifications.WebhooksServiceClient, notifications.WebhooksServiceService, `127.0.0.1:${strict.grpcPort}`, { registry });
-    consumer = createClient(events.EventConsumerServiceClient, events.EventConsumerServiceService, `127.0.0.1:${local.grpcPort}`, { registry });
+    const mint = (sub: string) => tokens.mint(sub);
+    webhooks = actingAsNamedUser(createClient(notifications.WebhooksServiceClient, notifications.WebhooksServiceService, `127.0.0.1:${local.grpcPort}`, { registry }), mint);
+    strictWebhooks = actingAsNamedUser(createClient(notifications.WebhooksServiceClient, notifications.WebhooksServiceService, `127.0.0.1:${strict.grpcPort}`, { registry }), mint);
+    // Events arrive from the orders relay.
+    consumer = createClient(events.EventConsumerServiceClient, events.EventConsumerServiceService, `127.0.0.1:${local.grpcPort}`, { registry, identity: tokens.identities.signer('orders') });
     server = createServer((req, res) => {
       req.resume();
       req.on('end', () => {
@@ -45,6 +51,7 @@ describe('webhooks (real notifications service, real HTTP receiver)', () => {
   afterAll(async () => {
     for (const c of [webhooks, strictWebhooks, consumer]) c.close();
     await Promise.all([local.stop(), strict.stop()]);
+    await tokens.stop();
     await new Promise((r) => server.close(r));
     await db.drop();
   });

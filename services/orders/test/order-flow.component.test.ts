@@ -137,7 +137,7 @@ describe('the order saga over real services (catalog, orders, payments, notifica
   });
 
   test('when the same event is delivered twice, then there is one notification', async () => {
-    const consumer = createClient(events.EventConsumerServiceClient, events.EventConsumerServiceService, `127.0.0.1:${platform.ports.notifications}`, { registry: createRegistry() });
+    const consumer = createClient(events.EventConsumerServiceClient, events.EventConsumerServiceService, `127.0.0.1:${platform.ports.notifications}`, { registry: createRegistry(), identity: platform.tokens.identities.signer('orders') });
     const user = newUserId();
     const event = { id: 'orders:424242', type: 'order.created', aggregateId: 'ord_1', userId: user, payloadJson: JSON.stringify({ order_id: 'ord_1', total_minor: 100, currency: 'USD' }), occurredAt: new Date() };
     expect(await consumer.consumeEvents({ events: [event] })).toEqual({ processed: 1 });
@@ -185,10 +185,11 @@ describe('the order saga over real services (catalog, orders, payments, notifica
       { ...base, items: [{ productId: 'usr_1', quantity: 1 }] },
       { ...base, paymentMethod: 'visa 4242' },
       { ...base, idempotencyKey: '' },
-      { ...base, userId: 'ord_1' },
     ]) {
       expect(await code(platform.orders.createOrder(bad))).toBe(GrpcStatus.INVALID_ARGUMENT);
     }
+    // A user id that is no user's cannot be the credential's: refused before the handler.
+    expect(await code(platform.orders.createOrder({ ...base, userId: 'ord_1' }, { bearer: await platform.tokens.mint(user) }))).toBe(GrpcStatus.PERMISSION_DENIED);
     const [count] = await platform.sql('orders')`select count(*)::int as n from orders where user_id = ${user.slice(4)}`;
     expect(count!.n).toBe(0);
   });

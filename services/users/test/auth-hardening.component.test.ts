@@ -5,7 +5,7 @@ import { redisConnection } from '@tessera/cache';
 import { createRegistry } from '@tessera/metrics';
 import { createClient, GrpcStatus, MetadataKeys, type PromiseClient, type RunningService, type ServiceError } from '@tessera/grpc-kit';
 import { sharedRedisUrl, testDatabase, type TestDatabase } from '@tessera/testing';
-import { usersTestConfig } from './fixtures/users-config';
+import { actingAsNamedUser, testSigningKeys, usersTestConfig } from './fixtures/users-config';
 import { startUsersService } from '../src/main';
 
 const PASSWORD = 'a perfectly long password';
@@ -17,6 +17,7 @@ describe('users: auth hardening', () => {
   let accounts: PromiseClient<users.UsersServiceClient>;
   let auth: PromiseClient<users.AuthServiceClient>;
   const redis = redisConnection(sharedRedisUrl(), 1_000);
+  const signing = testSigningKeys('k-hard');
 
   async function start(extra: Record<string, string> = {}) {
     if (service) {
@@ -25,11 +26,11 @@ describe('users: auth hardening', () => {
       await service.stop();
     }
     service = await startUsersService(
-      usersTestConfig(db, { REDIS_URL: sharedRedisUrl(), JWT_SIGNING_KEYS: JSON.stringify([generateSigningKey('k-hard')]), LOGIN_BACKOFF_BASE_MS: '400', REFRESH_REUSE_GRACE_MS: '1500', ...extra }),
+      usersTestConfig(db, { REDIS_URL: sharedRedisUrl(), JWT_SIGNING_KEYS: signing.json, LOGIN_BACKOFF_BASE_MS: '400', REFRESH_REUSE_GRACE_MS: '1500', ...extra }),
     );
     const target = `127.0.0.1:${service.grpcPort}`;
     const registry = createRegistry();
-    accounts = createClient(users.UsersServiceClient, users.UsersServiceService, target, { registry });
+    accounts = actingAsNamedUser(createClient(users.UsersServiceClient, users.UsersServiceService, target, { registry }), signing.mint);
     auth = createClient(users.AuthServiceClient, users.AuthServiceService, target, { registry });
   }
 

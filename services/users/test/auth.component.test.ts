@@ -4,7 +4,7 @@ import { AccessTokenVerifier, generateSigningKey } from '@tessera/auth';
 import { createRegistry } from '@tessera/metrics';
 import { createClient, GrpcStatus, type PromiseClient, type RunningService, type ServiceError } from '@tessera/grpc-kit';
 import { sharedRedisUrl, testDatabase, until, type TestDatabase } from '@tessera/testing';
-import { usersTestConfig } from './fixtures/users-config';
+import { actingAsNamedUser, identities, testSigningKeys, usersTestConfig } from './fixtures/users-config';
 import { startUsersService } from '../src/main';
 
 const ADMIN = { email: 'root@tessera.test', password: 'admin password long enough' };
@@ -18,13 +18,14 @@ describe('users: login, refresh tokens, API keys, OAuth clients (real gRPC, Post
   let clients: PromiseClient<users.OAuthClientsServiceClient>;
   let verifier: AccessTokenVerifier;
   const registry = createRegistry();
+  const signing = testSigningKeys('k-new', 'k-old');
 
   beforeAll(async () => {
     db = await testDatabase('auth');
     service = await startUsersService(
       usersTestConfig(db, {
         REDIS_URL: sharedRedisUrl(),
-        JWT_SIGNING_KEYS: JSON.stringify([generateSigningKey('k-new'), generateSigningKey('k-old')]),
+        JWT_SIGNING_KEYS: signing.json,
         JWT_ISSUER: 'https://auth.tessera.test',
         ADMIN_EMAIL: ADMIN.email,
         ADMIN_PASSWORD: ADMIN.password,
@@ -33,10 +34,12 @@ describe('users: login, refresh tokens, API keys, OAuth clients (real gRPC, Post
       }),
     );
     const target = `127.0.0.1:${service.grpcPort}`;
-    accounts = createClient(users.UsersServiceClient, users.UsersServiceService, target, { registry });
+    const mint = (sub: string, role?: 'user' | 'admin') => signing.mint(sub, role, 'https://auth.tessera.test');
+    accounts = actingAsNamedUser(createClient(users.UsersServiceClient, users.UsersServiceService, target, { registry }), mint);
     auth = createClient(users.AuthServiceClient, users.AuthServiceService, target, { registry });
-    keys = createClient(users.ApiKeysServiceClient, users.ApiKeysServiceService, target, { registry });
-    clients = createClient(users.OAuthClientsServiceClient, users.OAuthClientsServiceService, target, { registry });
+    // VerifyApiKey is the edge's to call.
+    keys = actingAsNamedUser(createClient(users.ApiKeysServiceClient, users.ApiKeysServiceService, target, { registry, identity: identities.signer('edge') }), mint);
+    clients = actingAsNamedUser(createClient(users.OAuthClientsServiceClient, users.OAuthClientsServiceService, target, { registry }), mint);
     verifier = new AccessTokenVerifier({ issuer: 'https://auth.tessera.test', audience: 'tessera-api', maxTokenAgeSeconds: 900, fetchJwks: async () => ({ keys: (await auth.getJwks({})).keys.map((k) => ({ ...k })) }) });
   });
 

@@ -6,7 +6,7 @@ import { users } from '@tessera/contracts';
 import { createRegistry } from '@tessera/metrics';
 import { createClient, GrpcStatus, MetadataKeys, type PromiseClient, type RunningService, type ServiceError } from '@tessera/grpc-kit';
 import { testDatabase, type TestDatabase } from '@tessera/testing';
-import { usersTestConfig } from './fixtures/users-config';
+import { testSigningKeys, usersTestConfig } from './fixtures/users-config';
 import { startUsersService } from '../src/main';
 
 describe('users service (real gRPC server, real Postgres)', () => {
@@ -16,8 +16,10 @@ describe('users service (real gRPC server, real Postgres)', () => {
 
   beforeAll(async () => {
     db = await testDatabase('users');
-    service = await startUsersService(usersTestConfig(db));
-    client = createClient(users.UsersServiceClient, users.UsersServiceService, `127.0.0.1:${service.grpcPort}`, { registry: createRegistry() });
+    const signing = testSigningKeys('k-users');
+    service = await startUsersService(usersTestConfig(db, { JWT_SIGNING_KEYS: signing.json, GRPC_REFLECTION: 'true' }));
+    // An admin's session: reads of any id get past the policy, so the answers here are the service's own.
+    client = createClient(users.UsersServiceClient, users.UsersServiceService, `127.0.0.1:${service.grpcPort}`, { registry: createRegistry(), bearer: await signing.mint('usr_1', 'admin') });
   });
 
   afterAll(async () => {
