@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Registry } from 'prom-client';
 import { cacheMetrics, type CacheMetrics } from './cache-metrics';
@@ -26,6 +26,14 @@ export interface CacheOptions {
   /** Values to and from strings; JSON by default (override to revive Dates). */
   encode?: (value: unknown) => string;
   decode?: (text: string) => unknown;
+  /**
+   * A secret for HMAC-SHA256 over each stored entry and its key: an entry
+   * that does not verify (written by anyone but a holder of the secret, or
+   * moved to another key) is ignored as a miss and counted as `forged`. Use it
+   * where a value grants something (principals, roles), so write access to
+   * Redis is not the power to mint them.
+   */
+  integrityKey?: Buffer;
 }
 
 interface Entry {
@@ -63,7 +71,7 @@ export class Cache<T> {
   private readonly storing = new Map<string, Promise<unknown>>();
   private readonly breaker: CircuitBreakerPolicy;
   private readonly metrics: CacheMetrics;
-  private readonly o: Required<Omit<CacheOptions, 'store' | 'registry'>>;
+  private readonly o: Required<Omit<CacheOptions, 'store' | 'registry' | 'integrityKey'>>;
 
   constructor(private readonly options: CacheOptions) {
     this.o = {
@@ -125,14 +133,41 @@ export class Cache<T> {
       this.metrics.requests.inc({ cache: name, result: 'bypass' });
       return this.load(load, 'redis_error');
     }
-    if (raw !== null) {
-      const entry = JSON.parse(raw) as Entry;
+    const entry = raw === null ? undefined : this.parse(key, raw);
+    if (raw !== null && !entry) this.metrics.requests.inc({ cache: name, result: 'forged' });
+    if (entry) {
       this.metrics.requests.inc({ cache: name, result: entry.v === undefined ? 'negative_hit' : 'hit' });
       if (this.shouldRefreshEarly(entry)) void this.refresh(key, load);
       return entry.v === undefined ? undefined : (this.o.decode(entry.v) as T);
     }
-    this.metrics.requests.inc({ cache: name, result: 'miss' });
+    if (raw === null) this.metrics.requests.inc({ cache: name, result: 'miss' });
     return this.loadUnderLease(key, load);
+  }
+
+  /** The stored form of an entry: `mac.json` when entries are authenticated, the JSON alone otherwise. */
+  private seal(key: string, json: string): string {
+    return this.options.integrityKey ? `${this.mac(key, json)}.${json}` : json;
+  }
+
+  /** The entry, or undefined when it does not verify (or is not an entry at all). */
+  private parse(key: string, raw: string): Entry | undefined {
+    let json = raw;
+    if (this.options.integrityKey) {
+      const dot = raw.indexOf('.');
+      if (dot < 0) return undefined;
+      const [mac, expected] = [Buffer.from(raw.slice(0, dot)), Buffer.from(this.mac(key, raw.slice(dot + 1)))];
+      if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
+      json = raw.slice(dot + 1);
+    }
+    try {
+      return JSON.parse(json) as Entry;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private mac(key: string, json: string): string {
+    return createHmac('sha256', this.options.integrityKey!).update(this.options.name).update('\n').update(key).update('\n').update(json).digest('base64url');
   }
 
   private async loadUnderLease(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
@@ -159,9 +194,9 @@ export class Cache<T> {
       } catch {
         break;
       }
-      if (raw !== null) {
+      const entry = raw === null ? undefined : this.parse(key, raw);
+      if (entry) {
         this.metrics.lockWaits.inc({ cache: name, outcome: 'value_arrived' });
-        const entry = JSON.parse(raw) as Entry;
         return entry.v === undefined ? undefined : (this.o.decode(entry.v) as T);
       }
     }
@@ -176,7 +211,7 @@ export class Cache<T> {
     const ttl = this.jittered(value === undefined ? this.o.negativeTtlMs : this.o.ttlMs);
     const entry: Entry = value === undefined ? { d: delta, e: Date.now() + ttl } : { v: this.o.encode(value), d: delta, e: Date.now() + ttl };
     // Not awaited: the caller has its value; a slow or paused store must not delay it.
-    const stored = this.store((s) => s.setIfLeaseHeld(key, token, JSON.stringify(entry), ttl), 'set').catch(() => undefined);
+    const stored = this.store((s) => s.setIfLeaseHeld(key, token, this.seal(key, JSON.stringify(entry)), ttl), 'set').catch(() => undefined);
     this.storing.set(key, stored);
     void stored.then(() => {
       if (this.storing.get(key) === stored) this.storing.delete(key);

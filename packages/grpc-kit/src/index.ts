@@ -12,4 +12,4 @@ export { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js
 export { findNulString } from './nul-guard';
 export { AdaptiveLimit, type AdaptiveLimitOptions, type Priority } from './adaptive-limit';
 export { allow, authorizeCall, isSession, type Policy, type Policies, type Caller, type CallAuthentication } from './policy';
-export { serviceAuthConfigShape, userTokensConfigShape, serviceIdentity, trustedServices, remoteCallAuthentication } from './service-auth';
+export { serviceAuthConfigShape, userTokensConfigShape, serviceIdentity, trustedServices, remoteCallAuthentication, cacheIntegrityKey } from './service-auth';

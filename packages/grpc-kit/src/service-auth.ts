@@ -1,3 +1,4 @@
+import { createPrivateKey, hkdfSync, randomBytes } from 'node:crypto';
 import { AccessTokenVerifier, ServiceTokenSigner, ServiceTokenVerifier } from '@tessera/auth';
 import { env } from '@tessera/config';
 import { users } from '@tessera/contracts';
@@ -32,6 +33,18 @@ type UserTokensConfig = { USERS_TARGET: string; JWT_ISSUER: string; JWT_AUDIENCE
 /** The signer of this process's service tokens, if it has a key. */
 export function serviceIdentity(name: string, config: ServiceAuthConfig): ServiceTokenSigner | undefined {
   return config.SERVICE_KEY ? new ServiceTokenSigner(name, config.SERVICE_KEY) : undefined;
+}
+
+/**
+ * The secret that authenticates this service's cache entries in Redis,
+ * derived from its service key (the same on every replica), so that writing
+ * to Redis does not forge what the cache holds. Without a key, one per
+ * process: entries then verify only where they were written.
+ */
+export function cacheIntegrityKey(config: ServiceAuthConfig): Buffer {
+  if (!config.SERVICE_KEY) return randomBytes(32);
+  const secret = createPrivateKey(config.SERVICE_KEY).export({ format: 'der', type: 'pkcs8' });
+  return Buffer.from(hkdfSync('sha256', secret, 'tessera', 'cache integrity', 32));
 }
 
 /** The trusted service keys, if a directory is configured. */

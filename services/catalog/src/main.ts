@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Cache, changePublisher, openStore } from '@tessera/cache';
 import { catalog as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
-import { remoteCallAuthentication, runMain, serveGrpc, serviceIdentity, type RunningService } from '@tessera/grpc-kit';
+import { cacheIntegrityKey, remoteCallAuthentication, runMain, serveGrpc, serviceIdentity, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
 import { loadCatalogConfig, type CatalogConfig } from './config';
@@ -23,7 +23,7 @@ export async function startCatalogService(config: CatalogConfig, logger: Logger 
   const store = await openStore({ url: config.REDIS_URL, namespace: 'catalog', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, logger });
   // Edges keep copies of product answers; they drop them when told (topic "products", prefixed ids).
   const changes = changePublisher(config.REDIS_URL, 'products', config.REDIS_COMMAND_TIMEOUT_MS);
-  const cache = new Cache<Product>({ name: 'products', store, registry, ttlMs: config.PRODUCT_CACHE_TTL_MS, decode: (text) => decodeProduct(text) });
+  const cache = new Cache<Product>({ name: 'products', store, registry, ttlMs: config.PRODUCT_CACHE_TTL_MS, decode: (text) => decodeProduct(text), integrityKey: cacheIntegrityKey(config) });
 
   const auth = remoteCallAuthentication(config, registry, serviceIdentity('catalog', config));
 

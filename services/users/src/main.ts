@@ -3,7 +3,7 @@ import { AccessTokenVerifier, generateSigningKey, loadSigningKeys } from '@tesse
 import { Cache, openStore } from '@tessera/cache';
 import { protoFiles, PROTO_ROOT, users as pb } from '@tessera/contracts';
 import { formatId, loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
-import { runMain, serveGrpc, trustedServices, type RunningService } from '@tessera/grpc-kit';
+import { cacheIntegrityKey, runMain, serveGrpc, trustedServices, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
 import { loadUsersConfig, type UsersConfig } from './config';
@@ -32,8 +32,10 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
   if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR) }, 'migrations applied');
 
   const store = await openStore({ url: config.REDIS_URL, namespace: 'users', commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT_MS, logger });
-  const profiles = new Cache<User>({ name: 'profiles', store, registry, ttlMs: config.PROFILE_CACHE_TTL_MS, decode: decodeUser });
-  const keyCache = new Cache<CachedPrincipal>({ name: 'api-keys', store, registry, ttlMs: config.API_KEY_CACHE_TTL_MS, negativeTtlMs: 5_000 });
+  // Profiles carry roles and key entries carry principals: both are authenticated, so a write to Redis cannot grant anything.
+  const integrityKey = cacheIntegrityKey(config);
+  const profiles = new Cache<User>({ name: 'profiles', store, registry, ttlMs: config.PROFILE_CACHE_TTL_MS, decode: decodeUser, integrityKey });
+  const keyCache = new Cache<CachedPrincipal>({ name: 'api-keys', store, registry, ttlMs: config.API_KEY_CACHE_TTL_MS, negativeTtlMs: 5_000, integrityKey });
 
   if (!config.JWT_SIGNING_KEYS) logger.warn('JWT_SIGNING_KEYS is not set: using a key generated for this process; tokens die with it');
   const signingKeys = loadSigningKeys(config.JWT_SIGNING_KEYS ?? [generateSigningKey()]);

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { users } from '@tessera/contracts';
-import { generateSigningKey, revocationKey } from '@tessera/auth';
+import { hashSecret, mintSecret, revocationKey } from '@tessera/auth';
 import { redisConnection } from '@tessera/cache';
 import { createRegistry } from '@tessera/metrics';
 import { createClient, GrpcStatus, MetadataKeys, type PromiseClient, type RunningService, type ServiceError } from '@tessera/grpc-kit';
 import { sharedRedisUrl, testDatabase, type TestDatabase } from '@tessera/testing';
-import { actingAsNamedUser, testSigningKeys, usersTestConfig } from './fixtures/users-config';
+import { actingAsNamedUser, identities, testSigningKeys, usersTestConfig } from './fixtures/users-config';
 import { startUsersService } from '../src/main';
 
 const PASSWORD = 'a perfectly long password';
@@ -123,5 +123,26 @@ describe('users: auth hardening', () => {
     expect(bad?.code).toBe(GrpcStatus.INVALID_ARGUMENT);
     expect(JSON.parse(String(bad!.metadata.get(MetadataKeys.fieldViolations)[0]))).toEqual([{ field: '/email', description: 'must not contain NUL characters' }]);
     expect((await failure(auth.login({ email: 'someone@hardening.test', password: 'pass\u0000word' })))?.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+  });
+
+  test('when someone who can write to Redis plants a cached principal for an invented key, or raises a cached key to admin, then the service ignores both (what it caches is authenticated)', async () => {
+    const keys = createClient(users.ApiKeysServiceClient, users.ApiKeysServiceService, `127.0.0.1:${service!.grpcPort}`, { registry: createRegistry(), identity: identities.signer('edge') });
+    try {
+      const owner = await register(email('planted'));
+      const entry = (principal: object) => JSON.stringify({ v: JSON.stringify(principal), d: 1, e: Date.now() + 60_000 });
+      const slot = (secret: string) => `users:{apikey:${hashSecret(secret).toString('hex')}}`;
+      // A well-formed key that was never issued, with an admin principal planted for it.
+      const invented = mintSecret('tsk', '4242424242');
+      await redis.set(slot(invented), entry({ userId: owner.id.slice(4), keyId: '4242424242', scopes: ['users:write', 'products:write'], role: 'admin', expiresAtMs: null }), 'PX', 60_000);
+      expect((await failure(keys.verifyApiKey({ key: invented })))?.code).toBe(GrpcStatus.UNAUTHENTICATED);
+      // A real key, once verified (so cached), then its entry raised to admin.
+      const { apiKey, secret } = await keys.createApiKey({ userId: owner.id, name: 'ci', scopes: ['orders:read'] }, { bearer: await signing.mint(owner.id) });
+      await keys.verifyApiKey({ key: secret });
+      expect(await redis.get(slot(secret))).not.toBeNull();
+      await redis.set(slot(secret), entry({ userId: owner.id.slice(4), keyId: apiKey!.id.slice(4), scopes: ['users:write'], role: 'admin', expiresAtMs: null }), 'PX', 60_000);
+      expect(await keys.verifyApiKey({ key: secret })).toMatchObject({ role: users.Role.ROLE_USER, scopes: ['orders:read'] });
+    } finally {
+      keys.close();
+    }
   });
 });
