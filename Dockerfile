@@ -16,6 +16,7 @@ COPY patches ./patches
 COPY edge/package.json ./edge/
 COPY packages/auth/package.json ./packages/auth/
 COPY packages/cache/package.json ./packages/cache/
+COPY packages/client/package.json ./packages/client/
 COPY packages/config/package.json ./packages/config/
 COPY packages/contracts/package.json ./packages/contracts/
 COPY packages/data/package.json ./packages/data/

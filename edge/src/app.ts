@@ -7,7 +7,7 @@ import { authenticate } from './auth/authenticate';
 import { createLoaders } from './batching/loaders';
 import type { Authenticator } from './auth/authenticator';
 import type { Clients } from './clients';
-import { bodyLimitBytes, trustProxySetting, type EdgeConfig } from './config';
+import { bodyLimitBytes, trustProxyFunction, type EdgeConfig } from './config';
 import { clientErrorHandler, installErrorHandling } from './errors/error-handler';
 import { installAdmission } from './http/admission';
 import { ConsistencyMemory } from './http/consistency-memory';
@@ -16,7 +16,7 @@ import type { PublicCache } from './http/public-cache';
 import { installRequestContext } from './http/request-context';
 import { installSecurityHeaders } from './http/security-headers';
 import { openApiDocument } from './openapi/document';
-import { createRateLimits } from './rate-limit/rate-limits';
+import type { RateLimits } from './rate-limit/rate-limits';
 import { routesFor } from './routes';
 import { recordMountedRoutes } from './routes/mounted-routes';
 import { oauthTokenRoute } from './routes/oauth-token';
@@ -30,8 +30,10 @@ export interface EdgeDeps {
   registry: Registry;
   clients: Clients;
   authenticator: Authenticator;
-  /** Shared store for rate limits and remembered write tokens; undefined means per process. */
+  /** Shared store for remembered write tokens; undefined means per process. */
   redis: Redis | Cluster | undefined;
+  /** The rate limits, shared with the gRPC gateway (one budget per principal across REST and gRPC). */
+  limits: RateLimits;
   /** Readiness (the edge's own) and the state of each dependency, for /readyz. */
   ready: () => Promise<Readiness>;
   /** Public answers kept in this process (undefined: off). */
@@ -39,9 +41,6 @@ export interface EdgeDeps {
   /** True once the edge is shutting down: answers then ask clients to close their connection. */
   draining?: () => boolean;
 }
-
-/** A hop count becomes proxy-addr's function form ("trust the first n hops"); the rest passes as it is. */
-const fastifyTrustProxy = (setting: boolean | number | string) => (typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting);
 
 const EXPOSED_HEADERS = ['X-Request-Id', 'X-Consistency-Token', 'RateLimit', 'RateLimit-Policy', 'Retry-After', 'ETag', 'Location', 'Deprecation', 'Sunset', 'Link'];
 
@@ -58,11 +57,11 @@ export async function createApp(deps: EdgeDeps): Promise<{ app: FastifyInstance;
     v1: openApiDocument('v1', routes.v1, [...OPS_ROUTES, { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', tag: 'ops' }]),
     v2: openApiDocument('v2', routes.v2, [...OPS_ROUTES, { method: 'get', path: '/api/v2/openapi.json', summary: 'This document', tag: 'ops' }]),
   };
-  const limits = createRateLimits(deps);
+  const { limits } = deps;
   const handlerDeps = { clients, loaders: createLoaders(clients, deps.registry), memory: new ConsistencyMemory(config.CONSISTENCY_MEMORY_MS, deps.redis), cache: deps.publicCache, budgetMs: config.REQUEST_BUDGET_MS };
 
   const app = Fastify({
-    trustProxy: fastifyTrustProxy(trustProxySetting(config.TRUST_PROXY)),
+    trustProxy: trustProxyFunction(config.TRUST_PROXY),
     bodyLimit: bodyLimitBytes(config.BODY_LIMIT),
     logger: false,
     // Longer than the ingress's idle timeout, so the proxy closes idle connections first.

@@ -1,4 +1,5 @@
 import { env, loadConfig } from '@tessera/config';
+import proxyAddr from '@fastify/proxy-addr';
 import { serviceAuthConfigShape } from '@tessera/grpc-kit';
 import { z } from 'zod';
 
@@ -6,6 +7,10 @@ import { z } from 'zod';
 export const edgeConfigShape = {
   HOST: env.host('0.0.0.0'),
   PORT: env.port(8080),
+  /** The public gRPC API (the services' RPCs for outside clients, authenticated and rate-limited as REST). */
+  GRPC_PORT: env.port(50050),
+  /** Server reflection on the public gRPC port (grpcurl without protos): it lists every public method, so it is off unless asked for. */
+  GRPC_REFLECTION: serviceAuthConfigShape.GRPC_REFLECTION,
   METRICS_PORT: env.port(9464),
   LOG_LEVEL: env.logLevel(),
   /** The edge's service identity (Ed25519 PEM): the services' policies let only the edge batch order reads and check API keys. */
@@ -89,12 +94,19 @@ export function loadEdgeConfig(source: Record<string, string | undefined> = proc
   return loadConfig(edgeConfigShape, source);
 }
 
-/** "false" → false, "2" → 2, anything else is a proxy-addr list. */
-export function trustProxySetting(value: string): boolean | number | string {
-  if (value === 'false') return false;
-  if (value === 'true') return true;
-  if (/^\d+$/.test(value)) return Number(value);
-  return value;
+/**
+ * TRUST_PROXY as proxy-addr's trust function, for REST (Fastify) and gRPC
+ * alike: "false" trusts no proxy, "2" the first two hops, "true" every hop,
+ * anything else is a list of addresses and ranges.
+ */
+export function trustProxyFunction(value: string): (address: string, hop: number) => boolean {
+  if (value === 'false') return () => false;
+  if (value === 'true') return () => true;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return proxyAddr.compile(value.split(',').map((entry) => entry.trim()));
 }
 
 /** "1mb", "16kb", "512" → bytes. */

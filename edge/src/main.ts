@@ -10,14 +10,17 @@ import { createApp } from './app';
 import { Authenticator } from './auth/authenticator';
 import { RevocationList } from './auth/revocation-list';
 import { createClients } from './clients';
+import { createGrpcGateway } from './grpc/gateway';
+import { createRateLimits } from './rate-limit/rate-limits';
 import { ConnectionDrain } from './http/connection-drain';
 import { PublicCache } from './http/public-cache';
-import { loadEdgeConfig, type EdgeConfig } from './config';
+import { loadEdgeConfig, trustProxyFunction, type EdgeConfig } from './config';
 
 /** Codes that mean the service did not answer (a refusal is an answer). */
 const NO_ANSWER = new Set<number>([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.CANCELLED, GrpcStatus.UNKNOWN, GrpcStatus.INTERNAL]);
 
-export interface RunningEdge extends Omit<RunningService, 'grpcPort'> {
+export interface RunningEdge extends RunningService {
+  /** The REST port. */
   port: number;
 }
 
@@ -71,16 +74,31 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
   // Product answers kept here, dropped when the catalog announces a change (see PublicCache for the staleness bound).
   const publicCache = config.PUBLIC_CACHE_TTL_MS > 0 ? new PublicCache({ maxEntries: config.PUBLIC_CACHE_MAX_ENTRIES, ttlMs: config.PUBLIC_CACHE_TTL_MS }) : undefined;
   const changes = publicCache ? subscribeChanges(config.REDIS_URL, 'products', { changed: (ids) => publicCache.invalidate(ids), resync: () => publicCache.clear() }, logger) : undefined;
-  const { app } = await createApp({ config, logger, registry, clients, authenticator, redis, ready, publicCache, draining: () => draining });
+  const limits = createRateLimits({ config, logger, registry, redis });
+  const { app } = await createApp({ config, logger, registry, clients, authenticator, redis, limits, ready, publicCache, draining: () => draining });
+  const gateway = createGrpcGateway({
+    logger,
+    registry,
+    authenticator,
+    limits: limits.calls,
+    targets: { users: config.USERS_TARGET, catalog: config.CATALOG_TARGET, orders: config.ORDERS_TARGET, payments: config.PAYMENTS_TARGET, notifications: config.NOTIFICATIONS_TARGET },
+    budgetMs: config.REQUEST_BUDGET_MS,
+    trustProxy: trustProxyFunction(config.TRUST_PROXY),
+    reflection: config.GRPC_REFLECTION,
+    drainDelayMs: 0,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  });
+  const grpcPort = await gateway.server.listen(config.HOST, config.GRPC_PORT);
   const connections = new ConnectionDrain(app.server);
   await app.listen({ port: config.PORT, host: config.HOST });
   const server: Server = app.server;
   server.headersTimeout = 66_000;
   const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.HOST);
   const port = (server.address() as AddressInfo).port;
-  logger.info({ port }, 'edge listening');
+  logger.info({ port, grpcPort }, 'edge listening');
   return {
     port,
+    grpcPort,
     metricsPort: metrics.port,
     async stop() {
       // Drain: /readyz fails and every answer says `Connection: close` while the load balancer stops
@@ -90,8 +108,9 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
       // (SHUTDOWN_TIMEOUT_MS is only the bound).
       draining = true;
       if (config.DRAIN_DELAY_MS > 0) await new Promise((r) => setTimeout(r, config.DRAIN_DELAY_MS));
-      await connections.drain({ idleGraceMs: 1_000, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+      await Promise.all([connections.drain({ idleGraceMs: 1_000, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }), gateway.server.drain()]);
       await app.close();
+      gateway.close();
       clients.close();
       changes?.close();
       revocationNotices?.close();

@@ -6,6 +6,7 @@ import { createLogger } from '@tessera/logging';
 import { createRegistry } from '@tessera/metrics';
 import { eventually, until } from '@tessera/testing';
 import { createApp } from '../src/app';
+import { createRateLimits } from '../src/rate-limit/rate-limits';
 import { loadEdgeConfig } from '../src/config';
 import { ADMIN, http, ISSUER, SIGNING_KEYS, startStack, type Reply, type Stack } from './fixtures/stack';
 
@@ -48,7 +49,9 @@ describe('the REST edge over the real services', () => {
   };
 
   test('when the app is asked what it mounted, then it is exactly what the two OpenAPI documents describe', async () => {
-    const { mounted, documents } = await createApp({ config: loadEdgeConfig({}), logger: createLogger({ service: 'test', level: 'silent' }), registry: createRegistry(), clients: {} as never, authenticator: {} as never, redis: undefined, ready: async () => ({ ready: true, dependencies: {} }) });
+    const [config, logger, registry] = [loadEdgeConfig({}), createLogger({ service: 'test', level: 'silent' }), createRegistry()];
+    const limits = createRateLimits({ config, logger, registry, redis: undefined });
+    const { mounted, documents } = await createApp({ config, logger, registry, clients: {} as never, authenticator: {} as never, redis: undefined, limits, ready: async () => ({ ready: true, dependencies: {} }) });
     const documented = new Set(
       Object.values(documents).flatMap((doc) => Object.entries((doc as { paths: Record<string, Record<string, unknown>> }).paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))),
     );

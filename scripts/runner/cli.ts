@@ -50,6 +50,7 @@ async function main(): Promise<void> {
       JSON.stringify(
         {
           edge: edgeUrl,
+          grpc: platform.grpcAddress,
           edgeMetrics: platform.edgeMetricsUrl,
           redis: platform.redisUrl,
           databases: Object.fromEntries(SERVICE_NAMES.map((s) => [s, platform!.databases(s)])),
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
         '',
         `Tessera is ready at ${base} (readiness: ${ready ? 'ready' : `NOT READY${down.length ? ` (${down.join(', ')} down)` : ''} — see the logs`}) after ${((Date.now() - started) / 1000).toFixed(1)} s`,
         `  API docs:   ${base}/docs   (OpenAPI: ${base}/api/v2/openapi.json)`,
+        `  gRPC:       ${platform.grpcAddress.replace('127.0.0.1', 'localhost')}   (the services' public RPCs, same credentials and limits as REST; see "Call it over gRPC" in the README)`,
         `  admin:      ${secrets.adminEmail} / ${secrets.generated ? secrets.adminPassword : '(from TESSERA_ADMIN_PASSWORD)'}`,
         `  demo user:  ${DEMO_USER.email} / ${DEMO_USER.password}`,
         `  try:        curl -s ${base}/api/v2/products | head -c 300`,

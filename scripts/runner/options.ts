@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 
 export interface RunnerOptions {
   port: number;
+  /** The public gRPC API's port (0: a free one). */
+  grpcPort: number;
   dataDir: string;
   fresh: boolean;
   replicaDelayMs: number;
@@ -16,6 +18,7 @@ export interface RunnerOptions {
 const HELP = `npm start -- [options]      (every option also reads an environment variable)
 
   --port N               edge port (TESSERA_PORT, default 8080)
+  --grpc-port N          public gRPC API port (TESSERA_GRPC_PORT, default 50050; 0 picks a free one)
   --data-dir DIR         data folder (TESSERA_DATA_DIR, default .tessera)
   --fresh                wipe the data folder first (TESSERA_FRESH=1)
   --replica-delay-ms N   make Postgres replicas apply WAL N ms late, to see read-your-writes at work
@@ -31,6 +34,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RunnerOpti
     args: argv,
     options: {
       port: { type: 'string' },
+      'grpc-port': { type: 'string' },
       'data-dir': { type: 'string' },
       fresh: { type: 'boolean' },
       'replica-delay-ms': { type: 'string' },
@@ -46,10 +50,13 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RunnerOpti
   }
   const port = Number(values.port ?? env.TESSERA_PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (got ${values.port ?? env.TESSERA_PORT})`);
+  const grpcPort = Number(values['grpc-port'] ?? env.TESSERA_GRPC_PORT ?? (port === 0 ? 0 : 50050));
+  if (!Number.isInteger(grpcPort) || grpcPort < 0 || grpcPort > 65535) throw new Error(`--grpc-port must be a port number (got ${values['grpc-port'] ?? env.TESSERA_GRPC_PORT})`);
   const delay = Number(values['replica-delay-ms'] ?? env.TESSERA_REPLICA_DELAY_MS ?? 0);
   if (!Number.isInteger(delay) || delay < 0) throw new Error('--replica-delay-ms must be a whole number of milliseconds');
   return {
     port,
+    grpcPort,
     dataDir: path.resolve(values['data-dir'] ?? env.TESSERA_DATA_DIR ?? '.tessera'),
     fresh: values.fresh ?? env.TESSERA_FRESH === '1',
     replicaDelayMs: delay,

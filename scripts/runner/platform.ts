@@ -21,6 +21,8 @@ const SHARD_MAP = JSON.stringify(ShardMap.even([...SHARDS]).config);
 
 export interface Platform {
   edgeUrl: string;
+  /** The public gRPC API ("127.0.0.1:50050"). */
+  grpcAddress: string;
   edgeMetricsUrl: string;
   postgres: Record<string, PostgresCluster>;
   redis: RunningRedis | undefined;
@@ -43,6 +45,7 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
   if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true });
   mkdirSync(path.join(options.dataDir, 'logs'), { recursive: true });
   await assertPortFree(options.port, 'the edge');
+  await assertPortFree(options.grpcPort, 'the public gRPC API');
   // Sources under tsx for development; with --bundles, what the image runs.
   const entry = (dir: string) => (options.bundles ? `${dir}/dist/main.js` : `${dir}/src/main.ts`);
   // Every process takes on-demand CPU profiles into <data>/profiles: `kill -USR2 <pid>` starts one, the next writes it.
@@ -124,7 +127,8 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
 
     const edgePort = options.port === 0 ? await freePort() : options.port;
     const edgeMetricsPort = await freePort();
-    await step(`REST edge on http://localhost:${edgePort}`, () =>
+    const grpcPort = options.grpcPort === 0 ? await freePort() : options.grpcPort;
+    await step(`edge: REST on http://localhost:${edgePort}, gRPC on localhost:${grpcPort}`, () =>
       supervisor.start({
         name: 'edge',
         entry: entry('edge'),
@@ -133,6 +137,7 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
         env: {
           HOST: options.host,
           PORT: String(edgePort),
+          GRPC_PORT: String(grpcPort),
           METRICS_PORT: String(edgeMetricsPort),
           LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
           DRAIN_DELAY_MS: '0',
@@ -151,6 +156,7 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
 
     return {
       edgeUrl: `http://127.0.0.1:${edgePort}`,
+      grpcAddress: `127.0.0.1:${grpcPort}`,
       edgeMetricsUrl: `http://127.0.0.1:${edgeMetricsPort}/metrics`,
       postgres: pg,
       redis,

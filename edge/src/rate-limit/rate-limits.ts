@@ -1,7 +1,9 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Cluster, Redis } from 'ioredis';
 import { Counter, type Registry } from 'prom-client';
+import { AppError, Code } from '@tessera/errors';
 import type { Logger } from '@tessera/logging';
+import type { Principal } from '../auth/principal';
 import type { EdgeConfig } from '../config';
 import { problem } from '../errors/problem';
 import { clientKey } from './client-key';
@@ -20,6 +22,16 @@ export interface RateLimits {
   failures: {
     beforeAuthentication(request: FastifyRequest): void;
     authenticationFailed(request: FastifyRequest): Promise<void>;
+  };
+  /**
+   * The same limits, on the same shared budgets, for gRPC calls through the
+   * gateway: a refusal throws RESOURCE_EXHAUSTED with the retry delay.
+   */
+  calls: {
+    quota(principal: Principal | undefined, address: string): Promise<void>;
+    auth(address: string): Promise<void>;
+    beforeAuthentication(address: string): void;
+    authenticationFailed(address: string): Promise<void>;
   };
 }
 
@@ -55,10 +67,20 @@ export function createRateLimits(deps: { config: EdgeConfig; logger: Logger; reg
     // The problem carries them: the error handler sets a problem's headers.
     throw problem(429, detail, [], headers);
   };
-  const quota = enforce('quota', limiter('quota'), 'rate limit exceeded; see the RateLimit and Retry-After headers');
-  const auth = enforce('auth', limiter('auth'), 'too many attempts; see the Retry-After header');
+  const [quotaLimiter, authLimiter] = [limiter('quota'), limiter('auth')];
+  const quota = enforce('quota', quotaLimiter, 'rate limit exceeded; see the RateLimit and Retry-After headers');
+  const auth = enforce('auth', authLimiter, 'too many attempts; see the Retry-After header');
   const failures = limiter('auth-failures');
   const failureKey = (request: FastifyRequest) => `fail-ip:${clientKey(request.ip)}`;
+  const limitFor = (principal: Principal | undefined) => (!principal ? config.RATE_LIMIT_ANONYMOUS : principal.kind === 'user' ? config.RATE_LIMIT_USER : config.RATE_LIMIT_API_KEY);
+  const refuseCall = (name: string, decision: LimitDecision, message: string) => {
+    rejected.inc({ limit: name });
+    return new AppError(Code.RESOURCE_EXHAUSTED, message, [], { retryAfterMs: Math.max(1_000, decision.resetMs) });
+  };
+  const enforceCall = async (name: string, l: SharedRateLimiter, key: string, limit: number, message: string) => {
+    const decision = await l.take(key, limit);
+    if (!decision.allowed) throw refuseCall(name, decision, message);
+  };
   const tooManyFailures = (decision: LimitDecision) => {
     rejected.inc({ limit: 'auth-failures' });
     return problem(429, 'too many failed authentications from this address; see the Retry-After header', [], rateLimitHeaders('auth-failures', windowMs, decision));
@@ -67,8 +89,7 @@ export function createRateLimits(deps: { config: EdgeConfig; logger: Logger; reg
   return {
     quota: async (request: FastifyRequest, reply: FastifyReply) => {
       const principal = request.ctx.principal;
-      const limit = !principal ? config.RATE_LIMIT_ANONYMOUS : principal.kind === 'user' ? config.RATE_LIMIT_USER : config.RATE_LIMIT_API_KEY;
-      await quota(principal?.key ?? `ip:${clientKey(request.ip)}`, limit, reply);
+      await quota(principal?.key ?? `ip:${clientKey(request.ip)}`, limitFor(principal), reply);
     },
     auth: async (request: FastifyRequest, reply: FastifyReply) => {
       await auth(`auth-ip:${clientKey(request.ip)}`, config.RATE_LIMIT_AUTH, reply);
@@ -81,6 +102,18 @@ export function createRateLimits(deps: { config: EdgeConfig; logger: Logger; reg
       async authenticationFailed(request) {
         const decision = await failures.take(failureKey(request), config.RATE_LIMIT_AUTH_FAILURES);
         if (!decision.allowed) throw tooManyFailures(decision);
+      },
+    },
+    calls: {
+      quota: (principal, address) => enforceCall('quota', quotaLimiter, principal?.key ?? `ip:${clientKey(address)}`, limitFor(principal), 'rate limit exceeded; retry after the delay given'),
+      auth: (address) => enforceCall('auth', authLimiter, `auth-ip:${clientKey(address)}`, config.RATE_LIMIT_AUTH, 'too many attempts; retry after the delay given'),
+      beforeAuthentication(address) {
+        const refusal = failures.refusing(`fail-ip:${clientKey(address)}`, config.RATE_LIMIT_AUTH_FAILURES);
+        if (refusal) throw refuseCall('auth-failures', refusal, 'too many failed authentications from this address; retry after the delay given');
+      },
+      async authenticationFailed(address) {
+        const decision = await failures.take(`fail-ip:${clientKey(address)}`, config.RATE_LIMIT_AUTH_FAILURES);
+        if (!decision.allowed) throw refuseCall('auth-failures', decision, 'too many failed authentications from this address; retry after the delay given');
       },
     },
   };

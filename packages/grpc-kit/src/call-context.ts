@@ -21,6 +21,8 @@ export interface CallContext {
   /** Metadata sent back with the status (e.g. a consistency token). */
   trailer: Metadata;
   logger: Logger;
+  /** The transport peer ("10.0.0.7:53412", "[::1]:53412"): a proxy's address when one is in between. */
+  peer: string;
   /** Who is calling, as the method's policy proved it (empty for public methods). */
   caller: Caller;
 }

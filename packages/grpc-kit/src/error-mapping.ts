@@ -1,5 +1,5 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { AppError } from '@tessera/errors';
+import { AppError, type Code, type FieldViolation, type Reason } from '@tessera/errors';
 import type { Logger } from '@tessera/logging';
 import { MetadataKeys } from './metadata-keys';
 
@@ -34,6 +34,43 @@ export function toServiceError(error: unknown, logger: Logger): Partial<ServiceE
   }
   logger.error({ err: error }, 'unhandled error in handler');
   return { code: status.INTERNAL, details: 'internal error', metadata: new Metadata() };
+}
+
+/** Codes whose answer is the caller's business (bad input, not found, refused): a proxy passes them on as they came. */
+const THE_CALLERS: ReadonlySet<number> = new Set([
+  status.INVALID_ARGUMENT,
+  status.NOT_FOUND,
+  status.ALREADY_EXISTS,
+  status.PERMISSION_DENIED,
+  status.UNAUTHENTICATED,
+  status.FAILED_PRECONDITION,
+  status.ABORTED,
+  status.OUT_OF_RANGE,
+  status.UNIMPLEMENTED,
+  status.RESOURCE_EXHAUSTED,
+]);
+
+/**
+ * A downstream call's error as the AppError it was raised as (code, message,
+ * field violations, reason, retry delay), for a proxy that answers its own
+ * caller with it. Errors that are not the caller's business stay as they are,
+ * for toServiceError to hide.
+ */
+export function fromServiceError(error: unknown): unknown {
+  if (!isServiceError(error) || !THE_CALLERS.has(error.code)) return error;
+  const raw = error.metadata.get(MetadataKeys.fieldViolations)[0];
+  let violations: FieldViolation[] = [];
+  try {
+    violations = raw === undefined ? [] : (JSON.parse(raw.toString()) as FieldViolation[]);
+  } catch {
+    violations = [];
+  }
+  const retryAfter = Number(error.metadata.get(MetadataKeys.retryAfterMs)[0]);
+  const reason = error.metadata.get(MetadataKeys.errorReason)[0];
+  return new AppError(error.code as Code, error.details, violations, {
+    ...(Number.isFinite(retryAfter) ? { retryAfterMs: retryAfter } : {}),
+    ...(reason !== undefined ? { reason: String(reason) as Reason } : {}),
+  });
 }
 
 const PASSED_THROUGH: Partial<Record<number, string>> = {

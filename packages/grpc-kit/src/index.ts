@@ -2,7 +2,7 @@ export { GrpcServer, type GrpcServerOptions, type AsyncServiceImpl } from './ser
 export { createClient, type ClientOptions, type PromiseClient, type CallOptions } from './client';
 export { currentCallContext, type CallContext } from './call-context';
 export { continueTrace, type TraceContext } from './trace-context';
-export { isServiceError, toServiceError } from './error-mapping';
+export { fromServiceError, isServiceError, toServiceError } from './error-mapping';
 export { onShutdown } from './shutdown';
 export { crashPoint } from './crash-point';
 export { runMain, serveGrpc, grpcServiceConfigShape, type RunningService, type ServeOptions } from './service-main';

@@ -178,6 +178,7 @@ export class GrpcServer {
         metadata: call.metadata as Metadata,
         trailer: new GrpcMetadata(),
         logger: logger.child({ requestId: trace.requestId, traceId: trace.traceId }),
+        peer: call.getPeer(),
         caller: {},
       };
       const nul = findNulString(call.request);
