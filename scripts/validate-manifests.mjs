@@ -17,6 +17,10 @@ const cnpg = {
   Pooler: (o) => [o.spec?.cluster?.name ? null : 'spec.cluster.name is required', ['rw', 'ro', 'r'].includes(o.spec?.type) ? null : 'spec.type must be rw, ro or r', ['session', 'transaction'].includes(o.spec?.pgbouncer?.poolMode) ? null : 'spec.pgbouncer.poolMode must be session or transaction'],
 };
 
+// GRPCRoute went GA (v1) in Gateway API 1.1 with the v1alpha2 schema unchanged; the models package has
+// v1 GRPCRoute only in its ESM-only major for Node 22, so v1 GRPCRoutes are checked with the v1alpha2 model.
+export const SCHEMA_ALIASES = { 'gateway.networking.k8s.io/v1 GRPCRoute': 'gateway.networking.k8s.io/v1alpha2' };
+
 async function modelFor(apiVersion, kind) {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   const pkg = crdModules[group];
@@ -41,8 +45,9 @@ for (const doc of parseAllDocuments(input)) {
       if (!check) problems.push(`unknown CloudNativePG kind ${obj.kind}`);
       else problems.push(...check(obj).filter(Boolean));
     } else {
-      const Model = await modelFor(obj.apiVersion, obj.kind);
-      new Model(obj).validate();
+      const alias = SCHEMA_ALIASES[`${obj.apiVersion} ${obj.kind}`];
+      const Model = await modelFor(alias ?? obj.apiVersion, obj.kind);
+      new Model(alias ? { ...obj, apiVersion: alias } : obj).validate();
     }
   } catch (error) {
     problems.push(String(error.message ?? error).slice(0, 2000));

@@ -1,3 +1,4 @@
+import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -90,15 +91,44 @@ describeWithHelm('helm chart', () => {
           expect(c.resources.limits).toEqual(expect.objectContaining({ cpu: expect.anything(), memory: expect.anything() }));
           expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
           expect(c.lifecycle?.preStop).toBeDefined();
-          expect(c.ports.map((p: { name: string }) => p.name)).toEqual([edge ? 'http' : 'grpc', 'metrics']);
+          expect(c.ports.map((p: { name: string }) => p.name)).toEqual(edge ? ['http', 'grpc', 'metrics'] : ['grpc', 'metrics']);
         }
       }
     });
 
-    test('when a Service exposes gRPC, then it is headless', () => {
+    test("when a service's Service exposes gRPC, then it is headless (clients balance per call); the edge's public gRPC port sits behind a ClusterIP for the proxy", () => {
       const grpc = ofKind(objects, 'Service').filter((s) => s.spec.ports.some((p: { name: string }) => p.name === 'grpc'));
-      expect(grpc).toHaveLength(5);
-      for (const s of grpc) expect(s.spec.clusterIP).toBe('None');
+      expect(grpc).toHaveLength(6);
+      for (const s of grpc.filter((s) => s.metadata.name !== 'tessera-edge')) expect(s.spec.clusterIP).toBe('None');
+      const edge = grpc.find((s) => s.metadata.name === 'tessera-edge')!;
+      expect(edge.spec.clusterIP).toBeUndefined();
+      expect(edge.spec.ports.find((p: { name: string }) => p.name === 'grpc')).toMatchObject({ port: 50050, appProtocol: 'kubernetes.io/h2c' });
+    });
+
+    test('when the public gRPC API renders with ingress-nginx, then its own Ingress speaks GRPC to the edge over TLS (a generated certificate when none is given)', () => {
+      const ingress = ofKind(objects, 'Ingress').find((i) => i.metadata.annotations?.['nginx.ingress.kubernetes.io/backend-protocol'] === 'GRPC')!;
+      expect(ingress.spec.rules[0]).toMatchObject({ host: 'grpc.tessera.localtest.me', http: { paths: [{ backend: { service: { name: 'tessera-edge', port: { name: 'grpc' } } } }] } });
+      const secret = ofKind(objects, 'Secret').find((s) => s.metadata.name === ingress.spec.tls[0].secretName)!;
+      expect(secret.type).toBe('kubernetes.io/tls');
+      const cert = new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
+      expect(cert.subjectAltName).toContain('DNS:grpc.tessera.localtest.me');
+    });
+
+    test('when processes render, then each holds only its own service key and trusts every process certificate, and the keys match the certificates', () => {
+      const trust = ofKind(objects, 'ConfigMap').find((c) => c.metadata.name === 'tessera-service-trust')!;
+      expect(Object.keys(trust.data).sort()).toEqual(['catalog.pem', 'edge.pem', 'notifications.pem', 'orders.pem', 'payments.pem', 'users.pem']);
+      for (const d of ofKind(objects, 'Deployment')) {
+        const name = d.metadata.name.replace(/^tessera-/, '');
+        const container = d.spec.template.spec.containers[0];
+        const keyRefs = container.env.filter((e: { valueFrom?: { secretKeyRef?: { name: string } } }) => e.valueFrom?.secretKeyRef?.name.endsWith('-identity'));
+        expect(keyRefs.map((e: { name: string; valueFrom: { secretKeyRef: { name: string } } }) => `${e.name}=${e.valueFrom.secretKeyRef.name}`)).toEqual([`SERVICE_KEY=tessera-${name}-identity`]);
+        expect(container.volumeMounts).toContainEqual({ name: 'service-trust', mountPath: '/etc/tessera-trust', readOnly: true });
+        // The migrate init container gets no key.
+        for (const init of d.spec.template.spec.initContainers ?? []) expect(JSON.stringify(init.env)).not.toContain('-identity');
+        const secret = ofKind(objects, 'Secret').find((s) => s.metadata.name === `tessera-${name}-identity`)!;
+        const key = createPrivateKey(Buffer.from(secret.data['key.pem'], 'base64').toString());
+        expect(createPublicKey(key).export({ format: 'der', type: 'spki' })).toEqual(createPublicKey(trust.data[`${name}.pem`]).export({ format: 'der', type: 'spki' }));
+      }
     });
 
     test('when the edge renders, then the Ingress routes to it, it trusts one proxy hop for X-Forwarded-For, and it accepts tokens no longer-lived than users issues', () => {
@@ -311,6 +341,8 @@ describeWithHelm('helm chart', () => {
     const { objects } = render(profiles['gateway-api']!);
     expect(ofKind(objects, 'Ingress')).toEqual([]);
     expect(ofKind(objects, 'Gateway')).toHaveLength(1);
+    expect(ofKind(objects, 'Gateway')[0]!.spec.listeners.find((l: { name: string }) => l.name === 'grpc')).toMatchObject({ protocol: 'HTTPS', port: 443, hostname: 'grpc.tessera.localtest.me', tls: { mode: 'Terminate' } });
+    expect(ofKind(objects, 'GRPCRoute')[0]!.spec).toMatchObject({ parentRefs: [{ name: 'tessera-edge', sectionName: 'grpc' }], rules: [{ backendRefs: [{ name: 'tessera-edge', port: 50050 }] }] });
     expect(ofKind(objects, 'HTTPRoute')[0]!.spec.rules[0].backendRefs[0]).toEqual({ name: 'tessera-edge', port: 8080 });
     // The Gateway's proxy pods live in this namespace under the default deny: the edge admits them, and they may reach it and their controller.
     const proxy = { 'gateway.networking.k8s.io/gateway-name': 'tessera-edge' };
@@ -318,8 +350,8 @@ describeWithHelm('helm chart', () => {
     const edgeFrom = policies.find((p) => p.metadata.name === 'tessera-edge-flows')!.spec.ingress[0].from as { podSelector?: { matchLabels: Record<string, string> } }[];
     expect(edgeFrom.some((f) => f.podSelector && matches(f.podSelector.matchLabels, proxy))).toBe(true);
     const gateway = policies.find((p) => matches(p.spec.podSelector.matchLabels ?? {}, proxy) && p.spec.podSelector.matchLabels)!;
-    expect(gateway.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 80 }]);
-    expect(gateway.spec.egress.map((r: { ports: { port: number }[] }) => r.ports.map((p) => p.port))).toEqual([[8080], [443, 8443]]);
+    expect(gateway.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 80 }, { protocol: 'TCP', port: 443 }]);
+    expect(gateway.spec.egress.map((r: { ports: { port: number }[] }) => r.ports.map((p) => p.port))).toEqual([[8080, 50050], [443, 8443]]);
     expect(gateway.spec.egress[1].to[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('nginx-gateway');
   });
 

@@ -1,4 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+
+/** A command's exit code and output, never throwing. */
+const run = (file: string, args: string[]) =>
+  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    execFile(file, args, { cwd: path.resolve(__dirname, '..'), timeout: 60_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr })),
+  );
 import { createHmac } from 'node:crypto';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -158,6 +164,15 @@ describe('npm start, end to end', () => {
     expect(relogin.status).toBe(200);
     expect((await json(again, 'GET', `/api/v2/orders/${order.body.id}`, { token: relogin.body.access_token })).body.status).toBe('cancelled');
     const secondExit = new Promise<number | null>((resolve) => runner.once('exit', resolve));
+    // The outside client example of the README ("Call it over gRPC"), against this platform's public gRPC API.
+    const grpcAddress = [...output.matchAll(/gRPC:\s+(localhost:\d+)/g)].at(-1)?.[1];
+    expect(grpcAddress).toBeDefined();
+    const example = await run(process.execPath, ['--import', 'tsx', 'examples/grpc-client.ts', '--rest', again, '--grpc', grpcAddress!]);
+    expect(example).toMatchObject({ code: 0, stderr: '' });
+    expect(example.stdout).toMatch(/browsing over gRPC: .+ USD/);
+    expect(example.stdout).toMatch(/ordered over gRPC: ord_\d+, ORDER_STATUS_PAID/);
+    expect(example.stdout).toMatch(/someone else's orders: PERMISSION_DENIED/);
+
     runner.kill('SIGINT');
     expect(await secondExit).toBe(0);
     expect(processesMentioning(dataDir)).toEqual([]);
