@@ -1,8 +1,8 @@
-import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { peerEnv, SERVICE_NAMES, usesRedis, type ServiceName } from '@tessera/local-infra';
+import { loadRedisAcl, peerEnv, redisAclRules, SERVICE_NAMES, usesRedis, type ServiceName } from '@tessera/local-infra';
 import { CHART, describeWithHelm, helm, HELM_SUPPORTED, OPERATOR_APIS, render, ROOT, validate, type K8sObject } from './support/helm';
 import { strictProblems } from './support/strict-manifests';
 
@@ -252,6 +252,27 @@ describeWithHelm('helm chart', () => {
         const peers = Object.fromEntries(Object.entries(rendered).filter(([k]) => k.endsWith('_TARGET') || k === 'EVENT_SUBSCRIBERS'));
         expect([caller, peers]).toEqual([caller, expected]);
         expect([caller, 'REDIS_URL' in rendered]).toEqual([caller, usesRedis(caller)]);
+      }
+    });
+
+    test('when Redis renders, then each process that uses it signs in as its own user, whose rules are those of files/redis-acl.yaml, with only its password hash in the ACL', () => {
+      const acl = (ofKind(objects, 'Secret').find((s) => s.metadata.name === 'tessera-redis-acl')!.stringData['users.acl'] as string).trim().split('\n');
+      const password = (user: string) => Buffer.from(ofKind(objects, 'Secret').find((s) => s.metadata.name === `tessera-redis-${user}`)!.data.password, 'base64').toString();
+      const users = Object.keys(loadRedisAcl().users);
+      expect(users.sort()).toEqual([...SERVICE_NAMES, 'edge'].filter((n) => usesRedis(n as ServiceName | 'edge')).sort());
+      // The same rules `npm start` gives redis-server, with the password as its SHA-256.
+      const expected = redisAclRules(Object.fromEntries(users.map((u) => [u, password(u)])), password('admin')).map((rule) =>
+        ['user', ...rule.map((token) => (token.startsWith('>') ? `#${createHash('sha256').update(token.slice(1)).digest('hex')}` : token))].join(' '),
+      );
+      expect(acl.sort()).toEqual(expected.sort());
+      expect(acl.join('\n')).not.toMatch(new RegExp(users.map(password).join('|')));
+      for (const user of users) {
+        const env = podSpecOf(deployments.find((d) => d.metadata.name === `tessera-${user}`)!).containers[0].env as { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string } } }[];
+        const names = env.map((e) => e.name);
+        // The password first, so REDIS_URL's $(REDIS_PASSWORD) expands.
+        expect(names.indexOf('REDIS_PASSWORD')).toBeLessThan(names.indexOf('REDIS_URL'));
+        expect(env.find((e) => e.name === 'REDIS_PASSWORD')!.valueFrom!.secretKeyRef.name).toBe(`tessera-redis-${user}`);
+        expect(env.find((e) => e.name === 'REDIS_URL')!.value).toMatch(new RegExp(`^redis-cluster://${user}:\\$\\(REDIS_PASSWORD\\)@tessera-redis-0\\.`));
       }
     });
 

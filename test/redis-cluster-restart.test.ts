@@ -21,10 +21,16 @@ describeWithHelm('the chart\'s Redis Cluster restarting on new addresses', () =>
   let children: ChildProcess[] = [];
   const hostsFile = path.join(work, 'hosts');
   const script = path.join(work, 'start.sh');
+  const aclFile = path.join(work, 'users.acl');
+  let admin = '';
 
   beforeAll(async () => {
-    const config = render().objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'tessera-redis')!;
+    const { objects } = render();
+    const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'tessera-redis')!;
     writeFileSync(script, config.data['start.sh']);
+    // The ACL file and the default user's password, as the pods mount and read them.
+    writeFileSync(aclFile, objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'tessera-redis-acl')!.stringData['users.acl']);
+    admin = Buffer.from(objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'tessera-redis-admin')!.data.password, 'base64').toString();
     mkdirSync(path.join(work, 'bin'));
     // getent hosts NAME, answered from our hosts file (the cluster DNS of the headless Service).
     writeFileSync(path.join(work, 'bin', 'getent'), `#!/bin/sh\n[ "$1" = hosts ] && awk -v n="$2" '$2 == n { print $1 " " $2 }' ${hostsFile}\n`);
@@ -32,7 +38,7 @@ describeWithHelm('the chart\'s Redis Cluster restarting on new addresses', () =>
     for (const n of nodes) {
       mkdirSync(n.dir);
       // Each pod mounts its own volume at /data.
-      writeFileSync(path.join(n.dir, 'redis.conf'), (config.data['redis.conf'] as string).replaceAll('/data', n.dir));
+      writeFileSync(path.join(n.dir, 'redis.conf'), (config.data['redis.conf'] as string).replaceAll('/data', n.dir).replace('/etc/redis-acl/users.acl', aclFile));
       n.port = await freePort();
       n.bus = await freePort();
     }
@@ -50,7 +56,7 @@ describeWithHelm('the chart\'s Redis Cluster restarting on new addresses', () =>
     children = nodes.map((n, i) =>
       // Its own address for the cluster bus both ways (as a pod has one), and 127.0.0.1 for start.sh's redis-cli.
       spawn('sh', [script, '--bind', ips[i]!, '127.0.0.1', '--bind-source-addr', ips[i]!, '--port', String(n.port), '--cluster-port', String(n.bus)], {
-        env: { PATH: `${path.join(work, 'bin')}:${process.env.PATH}`, REDIS_CONF: path.join(n.dir, 'redis.conf'), REDIS_PORT: String(n.port), ANNOUNCE_HOSTNAME: n.name, PEERS: peers ? nodes.map((p) => `${p.name}:${p.port}:${p.bus}`).join(' ') : '' },
+        env: { PATH: `${path.join(work, 'bin')}:${process.env.PATH}`, REDISCLI_AUTH: admin, REDIS_CONF: path.join(n.dir, 'redis.conf'), REDIS_PORT: String(n.port), ANNOUNCE_HOSTNAME: n.name, PEERS: peers ? nodes.map((p) => `${p.name}:${p.port}:${p.bus}`).join(' ') : '' },
         stdio: 'ignore',
       }),
     );
@@ -63,7 +69,7 @@ describeWithHelm('the chart\'s Redis Cluster restarting on new addresses', () =>
   }
 
   const state = async (n: (typeof nodes)[number]) => {
-    const client = new Redis({ port: n.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({ port: n.port, password: admin, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     try {
       await client.connect();
       return /cluster_state:(\w+)/.exec((await client.call('CLUSTER', 'INFO')) as string)?.[1];
@@ -75,7 +81,7 @@ describeWithHelm('the chart\'s Redis Cluster restarting on new addresses', () =>
   };
   /** What one node knows of its peers: the address it has for each and whether their link is up. */
   const peersOf = async (n: (typeof nodes)[number]) => {
-    const client = new Redis({ port: n.port, maxRetriesPerRequest: 0 });
+    const client = new Redis({ port: n.port, password: admin, maxRetriesPerRequest: 0 });
     try {
       const lines = ((await client.call('CLUSTER', 'NODES')) as string).trim().split('\n').filter((l) => !l.includes('myself'));
       return lines.map((l) => {
@@ -86,14 +92,14 @@ describeWithHelm('the chart\'s Redis Cluster restarting on new addresses', () =>
       client.disconnect();
     }
   };
-  const cluster = (ips: string[]) => new Cluster([{ host: ips[0]!, port: nodes[0]!.port }], { natMap: Object.fromEntries(nodes.map((n, i) => [`${n.name}:${n.port}`, { host: ips[i]!, port: n.port }])), redisOptions: { maxRetriesPerRequest: 1 } });
+  const cluster = (ips: string[]) => new Cluster([{ host: ips[0]!, port: nodes[0]!.port }], { natMap: Object.fromEntries(nodes.map((n, i) => [`${n.name}:${n.port}`, { host: ips[i]!, port: n.port }])), redisOptions: { maxRetriesPerRequest: 1, password: admin } });
 
   test('when every node restarts at once on a new address, then the cluster returns to ok by itself with its slots and keys (and without start.sh meeting the peers it would not)', async () => {
     // Form it the way the init Job does: slots split over the nodes, the nodes meet.
     let ips = startAll(10, false);
     await until('nodes up', async () => (await Promise.all(nodes.map(state))).every((s) => s !== undefined), 10_000, 100);
     for (const [i, n] of nodes.entries()) {
-      const c = new Redis({ port: n.port });
+      const c = new Redis({ port: n.port, password: admin });
       await c.call('CLUSTER', 'ADDSLOTSRANGE', String(i * 5462), String(Math.min(16383, (i + 1) * 5462 - 1)));
       for (const [j, p] of nodes.entries()) if (j !== i) await c.call('CLUSTER', 'MEET', ips[j]!, String(p.port), String(p.bus));
       c.disconnect();

@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import postgres from 'postgres';
 import { generateSigningKey } from '@tessera/auth';
-import { startPostgresCluster, startRedis, startRedisCluster, type PostgresCluster, type RedisCluster, type RedisNode } from '@tessera/local-infra';
+import { loadRedisAcl, redisAclRules, startPostgresCluster, startRedis, startRedisCluster, type PostgresCluster, type RedisCluster, type RedisNode } from '@tessera/local-infra';
 
 export const SHARDS = ['shard-a', 'shard-b'] as const;
 /** Databases per service: catalog on shard-a's cluster only (small, read-heavy), the rest on every shard. */
@@ -11,7 +12,10 @@ export const DATABASES: Record<string, readonly string[]> = { users: SHARDS, ord
 
 /** The platform's Redis: one node, or the nodes of a cluster (for fault injection). */
 export interface RunningRedis {
+  /** As the default (admin) user: for tools, never for the services. */
   url: string;
+  /** As one of the ACL users of helm/tessera/files/redis-acl.yaml (a process that uses Redis). */
+  urlFor(user: string): string;
   description: string;
   nodes: RedisNode[];
   stop(): Promise<void>;
@@ -54,12 +58,20 @@ export async function startRedisFor(dataDir: string, cluster: boolean): Promise<
     return undefined;
   }
   const dir = path.join(dataDir, 'redis');
+  // A user per process that uses Redis, each limited to its keys and channels, as in the chart; new passwords each start.
+  const secret = () => randomBytes(18).toString('base64url');
+  const passwords = Object.fromEntries(Object.keys(loadRedisAcl().users).map((name) => [name, secret()]));
+  const adminPassword = secret();
+  const acl = { rules: redisAclRules(passwords, adminPassword), adminPassword };
+  const as = (user: string, password: string) => `${encodeURIComponent(user)}:${encodeURIComponent(password)}@`;
   if (cluster) {
-    const c: RedisCluster = await startRedisCluster({ dir, masters: 3 });
-    return { url: `redis-cluster://${c.startupNodes.map((n) => `${n.host}:${n.port}`).join(',')}`, description: `Redis Cluster, 3 masters (${c.startupNodes.map((n) => n.port).join(', ')})`, nodes: c.nodes, stop: () => c.stop() };
+    const c: RedisCluster = await startRedisCluster({ dir, masters: 3, acl });
+    const hosts = c.startupNodes.map((n) => `${n.host}:${n.port}`).join(',');
+    return { url: `redis-cluster://${as('default', acl.adminPassword)}${hosts}`, urlFor: (user) => `redis-cluster://${as(user, passwords[user]!)}${hosts}`, description: `Redis Cluster, 3 masters (${c.startupNodes.map((n) => n.port).join(', ')}), a user per process`, nodes: c.nodes, stop: () => c.stop() };
   }
-  const node: RedisNode = await startRedis({ dir });
-  return { url: node.url, description: `redis-server :${node.port}`, nodes: [node], stop: () => node.stop() };
+  const node: RedisNode = await startRedis({ dir, acl });
+  const hostPort = `${node.host}:${node.port}`;
+  return { url: `redis://${as('default', acl.adminPassword)}${hostPort}`, urlFor: (user) => `redis://${as(user, passwords[user]!)}${hostPort}`, description: `redis-server :${node.port}, a user per process`, nodes: [node], stop: () => node.stop() };
 }
 
 /** DATABASE_CLUSTERS for one service: its database on each cluster it lives on, primary and replica. */

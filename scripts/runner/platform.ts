@@ -96,7 +96,7 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
       DRAIN_DELAY_MS: '0',
       DATABASE_CLUSTERS: databaseClusters(pg, service),
       ...(DATABASES[service]!.length > 1 ? { SHARD_MAP } : {}),
-      ...(usesRedis(service) ? { REDIS_URL: redisUrl } : {}),
+      ...(usesRedis(service) ? { REDIS_URL: redis?.urlFor(service) ?? 'memory://' } : {}),
       ...peerEnv(service, address),
       ...identities.env(service),
     });
@@ -141,7 +141,7 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
           METRICS_PORT: String(edgeMetricsPort),
           LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
           DRAIN_DELAY_MS: '0',
-          REDIS_URL: redisUrl,
+          REDIS_URL: redis?.urlFor('edge') ?? 'memory://',
           ...profiles,
           ...peerEnv('edge', address),
           ...identities.env('edge'),

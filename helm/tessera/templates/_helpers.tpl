@@ -88,12 +88,40 @@ app.kubernetes.io/component: {{ .component | default "service" }}
 
 {{/* Redis Cluster startup nodes for ioredis. */}}
 {{- define "tessera.redisUrl" -}}
-{{- $name := include "tessera.name" (dict "root" . "name" "redis") -}}
+{{- $name := include "tessera.name" (dict "root" .root "name" "redis") -}}
 {{- $nodes := list -}}
-{{- range $i := until (int .Values.redis.nodes) -}}
+{{- range $i := until (int .root.Values.redis.nodes) -}}
 {{- $nodes = append $nodes (printf "%s-%d.%s:6379" $name $i $name) -}}
 {{- end -}}
-{{- printf "redis-cluster://%s" (join "," $nodes) -}}
+{{- printf "redis-cluster://%s:$(REDIS_PASSWORD)@%s" .user (join "," $nodes) -}}
+{{- end -}}
+
+{{/*
+REDIS_PASSWORD (the process's own Redis user, from its Secret) and REDIS_URL, which names that user and
+takes the password by dependent expansion; memory:// when the chart runs no Redis. (dict "root" $ "user" "edge")
+*/}}
+{{/* REDISCLI_AUTH for Redis pods and the init Job: redis-cli (start.sh, probes, cluster create) signs in as the default user. */}}
+{{- define "tessera.redisAdminEnv" -}}
+- name: REDISCLI_AUTH
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tessera.name" (dict "root" . "name" "redis-admin") }}
+      key: password
+{{- end -}}
+
+{{- define "tessera.redisEnv" -}}
+{{- if .root.Values.redis.enabled }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "tessera.name" (dict "root" .root "name" (printf "redis-%s" .user)) }}
+      key: password
+- name: REDIS_URL
+  value: {{ include "tessera.redisUrl" . | quote }}
+{{- else }}
+- name: REDIS_URL
+  value: "memory://"
+{{- end }}
 {{- end -}}
 
 {{/* Restricted securityContext for every container. */}}

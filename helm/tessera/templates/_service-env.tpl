@@ -45,8 +45,7 @@ service connects as, data privileges only. It gets nothing else: no peers, no Re
 - name: DATABASE_POOL_MAX
   value: {{ $root.Values.postgres.poolMaxPerPod | quote }}
 {{- if $node.redis }}
-- name: REDIS_URL
-  value: {{ ternary (include "tessera.redisUrl" $root) "memory://" $root.Values.redis.enabled | quote }}
+{{- include "tessera.redisEnv" (dict "root" $root "user" .name) }}
 {{- end }}
 {{- if eq .name "users" }}
 - name: JWT_ISSUER

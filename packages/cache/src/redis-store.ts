@@ -39,9 +39,11 @@ export function redisConnection(url: string, commandTimeoutMs: number): Redis | 
     // Commands issued in the same tick go out as one pipeline: one write and one read per tick under load, not per command.
     enableAutoPipelining: true,
   };
-  const cluster = /^redis-cluster:\/\/(.+)$/.exec(url);
+  // redis-cluster://[user:password@]host:port,host:port (user and password URL-encoded, as in redis:// URLs).
+  const cluster = /^redis-cluster:\/\/(?:([^:@/]+):([^@/]+)@)?(.+)$/.exec(url);
   if (cluster) {
-    const nodes = cluster[1]!.split(',').map((hostPort) => {
+    if (cluster[1]) Object.assign(redisOptions, { username: decodeURIComponent(cluster[1]), password: decodeURIComponent(cluster[2]!) });
+    const nodes = cluster[3]!.split(',').map((hostPort) => {
       const [host, port] = hostPort.split(':');
       return { host: host!, port: Number(port ?? 6379) };
     });

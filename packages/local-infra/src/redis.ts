@@ -27,8 +27,14 @@ export interface RedisCluster {
 const INSTALL_HINT =
   'redis-server was not found on PATH. Install it: `apt-get install redis-server` (Debian/Ubuntu), `dnf install redis` (Fedora), or `brew install redis` (macOS).';
 
-/** A throwaway redis-server (no persistence) on loopback. */
-export async function startRedis(options: { dir: string; port?: number; host?: string; cluster?: boolean }): Promise<RedisNode> {
+/** ACL users for a redis-server: one rule per user (see redisAclRules), and the default user's password for our own clients. */
+export interface RedisAcl {
+  rules: string[][];
+  adminPassword: string;
+}
+
+/** A throwaway redis-server (no persistence) on loopback; with `acl`, only its users get in. */
+export async function startRedis(options: { dir: string; port?: number; host?: string; cluster?: boolean; acl?: RedisAcl }): Promise<RedisNode> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
   mkdirSync(options.dir, { recursive: true });
@@ -37,13 +43,16 @@ export async function startRedis(options: { dir: string; port?: number; host?: s
   // The cluster bus port defaults to port + 10000, which may be taken or past 65535 for a random port: pick it too.
   const busPort = options.cluster ? await freePort(host) : undefined;
   if (busPort) args.push('--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '5000', '--cluster-port', String(busPort));
+  for (const rule of options.acl?.rules ?? []) args.push('--user', ...rule);
+  if (options.acl) args.push('--masterauth', options.acl.adminPassword);
+  const password = options.acl?.adminPassword;
   const proc: ManagedProcess = startProcess('redis-server', args, { logFile });
   // A missing binary surfaces as an 'error' event right after spawn.
   const spawnError = await Promise.race([proc.exited.then(() => undefined, (error: NodeJS.ErrnoException) => error), new Promise<undefined>((r) => setTimeout(() => r(undefined), 50))]);
   if (spawnError) throw spawnError.code === 'ENOENT' ? new Error(INSTALL_HINT) : spawnError;
   await waitFor(`redis-server on port ${port} (log: ${logFile})`, async () => {
     if (!proc.isRunning()) throw new Error(`redis-server exited; see ${logFile}`);
-    const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(password ? { password } : {}) });
     try {
       await client.connect();
       return (await client.ping()) === 'PONG' ? true : undefined;
@@ -77,12 +86,13 @@ export async function startRedis(options: { dir: string; port?: number; host?: s
  * on all of them. Done with plain cluster commands, so only redis-server is
  * needed (not redis-cli).
  */
-export async function startRedisCluster(options: { dir: string; masters?: number; host?: string }): Promise<RedisCluster> {
+export async function startRedisCluster(options: { dir: string; masters?: number; host?: string; acl?: RedisAcl }): Promise<RedisCluster> {
   const masters = options.masters ?? 3;
   const nodes: RedisNode[] = [];
   try {
-    for (let i = 0; i < masters; i++) nodes.push(await startRedis({ dir: options.dir, host: options.host, cluster: true }));
-    const clients = nodes.map((n) => new Redis({ host: n.host, port: n.port, maxRetriesPerRequest: 1 }));
+    for (let i = 0; i < masters; i++) nodes.push(await startRedis({ dir: options.dir, host: options.host, cluster: true, ...(options.acl ? { acl: options.acl } : {}) }));
+    const password = options.acl?.adminPassword;
+    const clients = nodes.map((n) => new Redis({ host: n.host, port: n.port, maxRetriesPerRequest: 1, ...(password ? { password } : {}) }));
     try {
       const perNode = Math.ceil(16384 / masters);
       await Promise.all(clients.map((c, i) => c.call('CLUSTER', 'ADDSLOTSRANGE', String(i * perNode), String(Math.min(16383, (i + 1) * perNode - 1)))));
