@@ -45,16 +45,20 @@ describe.each(targets)('cache engine on %s', (_label, url) => {
     const c = cache();
     let source = 'v1';
     let firstLoad = true;
+    let readV1!: () => void;
+    const firstRead = new Promise<void>((resolve) => (readV1 = resolve));
     const load = async () => {
       const read = source;
       if (firstLoad) {
         firstLoad = false;
+        readV1();
         await sleep(200); // the load read v1, then stalls
       }
       return read;
     };
     const slow = c.get('race', load);
-    await sleep(50);
+    // Once the load has read (however long the lease took on a busy machine):
+    await firstRead;
     source = 'v2'; // the write commits ...
     await c.invalidate('race'); // ... and invalidates after commit
     expect(await slow).toBe('v1'); // its caller asked before the write

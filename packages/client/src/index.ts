@@ -1,5 +1,5 @@
 import { catalog, notifications, orders, payments, users } from '@tessera/contracts';
-import { createClient, type PromiseClient } from '@tessera/grpc-kit';
+import { createClient, type ClientOptions, type PromiseClient } from '@tessera/grpc-kit';
 import { Registry } from 'prom-client';
 
 export { catalog, notifications, orders, payments, users } from '@tessera/contracts';
@@ -40,17 +40,25 @@ export interface TesseraClient {
  * in the `x-field-violations-bin` trailer.
  */
 export function connect(options: ConnectOptions): TesseraClient {
-  const o = { registry: new Registry(), bearer: options.credential, defaultDeadlineMs: options.deadlineMs ?? 10_000, maxAttempts: options.maxAttempts ?? 4 };
+  const target = options.target;
+  return serviceClients({ users: target, catalog: target, orders: target, payments: target, notifications: target }, { registry: new Registry(), bearer: options.credential, defaultDeadlineMs: options.deadlineMs ?? 10_000, maxAttempts: options.maxAttempts ?? 4 });
+}
+
+/**
+ * The same clients with an address per service: what the edge uses inside the
+ * platform (each service's own address, the edge's service identity).
+ */
+export function serviceClients(targets: Record<'users' | 'catalog' | 'orders' | 'payments' | 'notifications', string>, o: ClientOptions): TesseraClient {
   const c = {
-    users: createClient(users.UsersServiceClient, users.UsersServiceService, options.target, o),
-    auth: createClient(users.AuthServiceClient, users.AuthServiceService, options.target, o),
-    apiKeys: createClient(users.ApiKeysServiceClient, users.ApiKeysServiceService, options.target, o),
-    oauthClients: createClient(users.OAuthClientsServiceClient, users.OAuthClientsServiceService, options.target, o),
-    catalog: createClient(catalog.CatalogServiceClient, catalog.CatalogServiceService, options.target, o),
-    orders: createClient(orders.OrdersServiceClient, orders.OrdersServiceService, options.target, o),
-    payments: createClient(payments.PaymentsServiceClient, payments.PaymentsServiceService, options.target, o),
-    notifications: createClient(notifications.NotificationsServiceClient, notifications.NotificationsServiceService, options.target, o),
-    webhooks: createClient(notifications.WebhooksServiceClient, notifications.WebhooksServiceService, options.target, o),
+    users: createClient(users.UsersServiceClient, users.UsersServiceService, targets.users, o),
+    auth: createClient(users.AuthServiceClient, users.AuthServiceService, targets.users, o),
+    apiKeys: createClient(users.ApiKeysServiceClient, users.ApiKeysServiceService, targets.users, o),
+    oauthClients: createClient(users.OAuthClientsServiceClient, users.OAuthClientsServiceService, targets.users, o),
+    catalog: createClient(catalog.CatalogServiceClient, catalog.CatalogServiceService, targets.catalog, o),
+    orders: createClient(orders.OrdersServiceClient, orders.OrdersServiceService, targets.orders, o),
+    payments: createClient(payments.PaymentsServiceClient, payments.PaymentsServiceService, targets.payments, o),
+    notifications: createClient(notifications.NotificationsServiceClient, notifications.NotificationsServiceService, targets.notifications, o),
+    webhooks: createClient(notifications.WebhooksServiceClient, notifications.WebhooksServiceService, targets.notifications, o),
   };
   return { ...c, close: () => Object.values(c).forEach((client) => client.close()) };
 }
