@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { redisConnection, subscribeChanges } from '@tessera/cache';
 import { REVOCATIONS_TOPIC } from '@tessera/auth';
 import { Counter } from 'prom-client';
-import { GrpcStatus, isServiceError, runMain, serviceIdentity, type RunningService } from '@tessera/grpc-kit';
+import { GrpcStatus, isServiceError, ownProcess, runMain, serviceIdentity, type Hosting, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
-import { createRegistry, startMetricsServer } from '@tessera/metrics';
+import { startMetricsServer } from '@tessera/metrics';
 import { createApp } from './app';
 import { Authenticator } from './auth/authenticator';
 import { RevocationList } from './auth/revocation-list';
@@ -25,8 +25,8 @@ export interface RunningEdge extends RunningService {
 }
 
 /** Composes the edge and listens; tests call this with port 0. */
-export async function startEdge(config: EdgeConfig, logger: Logger = createLogger({ service: 'edge', level: config.LOG_LEVEL })): Promise<RunningEdge> {
-  const registry = createRegistry();
+export async function startEdge(config: EdgeConfig, logger: Logger = createLogger({ service: 'edge', level: config.LOG_LEVEL }), hosting: Hosting = ownProcess()): Promise<RunningEdge> {
+  const registry = hosting.registry;
   const clients = createClients(config, registry, serviceIdentity('edge', config));
   const redis = config.REDIS_URL === 'memory://' ? undefined : redisConnection(config.REDIS_URL, config.REDIS_COMMAND_TIMEOUT_MS);
   redis?.on('error', () => undefined);
@@ -93,7 +93,8 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
   await app.listen({ port: config.PORT, host: config.HOST });
   const server: Server = app.server;
   server.headersTimeout = 66_000;
-  const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.HOST);
+  // In a monolith the host serves every part's metrics on one endpoint.
+  const metrics = hosting.monolith ? { port: 0, close: async () => undefined } : await startMetricsServer(registry, config.METRICS_PORT, config.HOST);
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, grpcPort }, 'edge listening');
   return {

@@ -14,13 +14,14 @@ const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
 let seq = 0;
 const unique = (name: string) => `${name}-${Date.now()}-${seq++}@edge.test`;
 
-describe('the REST edge over the real services', () => {
+// The REST contract, in both modes: the same suite against the services as separate gRPC servers and as one monolith.
+describe.each(['microservices', 'monolith'] as const)('the REST edge over the real services (%s)', (mode) => {
   let stack: Stack;
   let base: string;
   let adminToken: string;
 
   beforeAll(async () => {
-    stack = await startStack({ edgeEnv: { RATE_LIMIT_AUTH: '10000', RATE_LIMIT_ANONYMOUS: '10000', RATE_LIMIT_PREFIX: `edge-main-${Date.now()}:` } });
+    stack = await startStack({ mode, edgeEnv: { RATE_LIMIT_AUTH: '10000', RATE_LIMIT_ANONYMOUS: '10000', RATE_LIMIT_PREFIX: `edge-main-${mode}-${Date.now()}:` } });
     base = stack.url();
     adminToken = (await http(base, 'POST', '/api/v2/auth/login', { body: ADMIN })).body.access_token;
   }, 60_000);

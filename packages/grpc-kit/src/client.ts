@@ -7,6 +7,7 @@ import {
   type Client,
   type ClientUnaryCall,
   type Interceptor,
+  type MethodDefinition,
   type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
@@ -16,6 +17,7 @@ import { codeName } from '@tessera/errors';
 import { currentCallContext } from './call-context';
 import { grpcMetrics, methodType, splitMethodPath } from './grpc-metrics';
 import { MetadataKeys } from './metadata-keys';
+import { inProcessMethod, isInProcessTarget } from './in-process';
 
 export interface ClientOptions {
   registry: Registry;
@@ -66,7 +68,8 @@ type ClientConstructor<C> = new (address: string, creds: ReturnType<typeof crede
  * every address (a headless Service in Kubernetes yields one per pod), retries
  * on UNAVAILABLE only, keepalive, metrics, and a deadline on every call. When
  * called while serving a gRPC call, the outgoing call inherits its deadline,
- * cancellation, request id and trace.
+ * cancellation, request id and trace. A target of IN_PROCESS_TARGET calls the
+ * services bound in this process instead, with the same behaviour and no socket.
  */
 export function createClient<C extends Client>(
   Ctor: ClientConstructor<C>,
@@ -78,6 +81,13 @@ export function createClient<C extends Client>(
   const first = Object.values(definition)[0];
   if (!first) throw new Error('empty service definition');
   const serviceName = splitMethodPath(first.path)[0];
+  if (isInProcessTarget(target)) {
+    const local: Record<string, unknown> = { close: () => undefined };
+    for (const [name, method] of Object.entries(definition)) {
+      if (!method.requestStream && !method.responseStream) local[name] = inProcessMethod(method as MethodDefinition<unknown, unknown>, { ...options, defaultDeadlineMs, maxAttempts });
+    }
+    return local as PromiseClient<C>;
+  }
   const serviceConfig = {
     loadBalancingConfig: [{ round_robin: {} }],
     methodConfig: [

@@ -1,8 +1,10 @@
 import {
   Server,
   ServerCredentials,
+  status as GrpcStatus,
   type handleUnaryCall,
   type Metadata,
+  type MethodDefinition,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServiceDefinition,
@@ -14,12 +16,14 @@ import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import { Metadata as GrpcMetadata } from '@grpc/grpc-js';
 import type { Logger } from '@tessera/logging';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { AppError, Code, Reason } from '@tessera/errors';
+import { AppError, Code, codeName, Reason } from '@tessera/errors';
 import { runInCallContext, traceFromMetadata, type CallContext } from './call-context';
 import { AdaptiveLimit, type AdaptiveLimitOptions, type Priority } from './adaptive-limit';
 import { toServiceError } from './error-mapping';
 import { findNulString } from './nul-guard';
 import { observabilityInterceptor } from './server-interceptors';
+import { grpcMetrics, splitMethodPath } from './grpc-metrics';
+import { bindInProcess, serviceError, unbindInProcess } from './in-process';
 import { authorizeCall, type CallAuthentication, type Policies, type Policy } from './policy';
 
 /**
@@ -67,6 +71,11 @@ export class GrpcServer {
   private readonly health = new HealthImplementation({ '': 'NOT_SERVING', [LIVENESS_SERVICE]: 'SERVING' });
   private readonly serviceNames: string[] = [];
   private draining: Promise<void> | undefined;
+  /** Every method added, for binding in-process. */
+  private readonly methods: { definition: MethodDefinition<unknown, unknown>; serve: ReturnType<GrpcServer['serveUnary']> }[] = [];
+  private boundInProcess = false;
+  private inFlight = 0;
+  private idle: (() => void) | undefined;
   private readonly admission: AdaptiveLimit | undefined;
   private readonly shed: Counter<'grpc_method'>;
 
@@ -109,7 +118,9 @@ export class GrpcServer {
       if (method.requestStream || method.responseStream) throw new Error(`${method.path}: only unary methods are supported by addService`);
       const methodName = method.path.slice(method.path.lastIndexOf('/') + 1);
       const audience = method.path.slice(1, method.path.lastIndexOf('/'));
-      handlers[name] = this.wrapUnary(handler, methodName, this.options.admission?.critical?.includes(methodName) ? 'critical' : 'normal', policy, audience);
+      const serve = this.serveUnary(handler, methodName, this.options.admission?.critical?.includes(methodName) ? 'critical' : 'normal', policy, audience);
+      handlers[name] = this.overSocket(serve);
+      this.methods.push({ definition: method as MethodDefinition<unknown, unknown>, serve });
     }
     this.server.addService(definition, handlers);
     const first = Object.values(definition)[0];
@@ -138,6 +149,14 @@ export class GrpcServer {
       this.setStatus('NOT_SERVING');
       logger.info({ drainDelayMs }, 'draining: health is NOT_SERVING');
       if (drainDelayMs > 0) await new Promise((r) => setTimeout(r, drainDelayMs));
+      if (this.boundInProcess) {
+        // New in-process calls are refused from here (UNAVAILABLE); the ones in flight get the same timeout.
+        unbindInProcess(this.methods.map((m) => m.definition.path));
+        if (this.inFlight > 0) await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, shutdownTimeoutMs);
+          this.idle = () => { clearTimeout(timer); resolve(); };
+        });
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           logger.warn({ shutdownTimeoutMs }, 'calls still in flight after the shutdown timeout; forcing');
@@ -164,24 +183,63 @@ export class GrpcServer {
     for (const name of this.serviceNames) this.health.setStatus(name, status);
   }
 
-  private wrapUnary(handler: (req: unknown, ctx: CallContext) => Promise<unknown>, methodName: string, priority: Priority, policy: Policy, audience: string) {
+  /**
+   * Serves the services added so far inside this process as well (a monolith):
+   * clients whose target is IN_PROCESS_TARGET call them without a socket, and
+   * get the same policy check, admission, error mapping, metrics and logs.
+   */
+  bindInProcess(): void {
+    const metrics = grpcMetrics(this.options.registry);
+    for (const { definition, serve } of this.methods) {
+      const [grpcService, grpcMethod] = splitMethodPath(definition.path);
+      const labels = { grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: 'unary' };
+      bindInProcess(definition, async (request, metadata, deadline, signal) => {
+        metrics.serverStarted.inc(labels);
+        const started = process.hrtime.bigint();
+        const finish = (code: number, ctx?: CallContext) => {
+          const done = { ...labels, grpc_code: codeName(code) };
+          metrics.serverHandled.inc(done);
+          metrics.serverHandlingSeconds.observe(done, Number(process.hrtime.bigint() - started) / 1e9);
+          ctx?.logger.debug({ grpc: definition.path, code: done.grpc_code, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10 }, 'rpc');
+        };
+        this.inFlight++;
+        const { ctx, handled } = serve(request, metadata, deadline, signal, 'in-process');
+        try {
+          const response = await handled;
+          finish(GrpcStatus.OK, ctx);
+          return { response, trailer: ctx.trailer };
+        } catch (error) {
+          const mapped = toServiceError(error, ctx.logger);
+          const trailer = mapped.metadata ?? new GrpcMetadata();
+          for (const [key, value] of Object.entries(ctx.trailer.getMap())) trailer.set(key, value as string);
+          finish(mapped.code ?? GrpcStatus.INTERNAL, ctx);
+          throw serviceError(mapped.code ?? GrpcStatus.INTERNAL, mapped.details ?? 'internal error', trailer);
+        } finally {
+          if (--this.inFlight === 0) this.idle?.();
+        }
+      });
+    }
+    this.boundInProcess = true;
+    this.setStatus('SERVING');
+  }
+
+  /** One call, from its request, metadata, deadline and cancellation to the handler's promise (no transport in it). */
+  private serveUnary(handler: (req: unknown, ctx: CallContext) => Promise<unknown>, methodName: string, priority: Priority, policy: Policy, audience: string) {
     const { logger } = this.options;
     const auth = this.options.auth ?? {};
-    return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
-      const trace = traceFromMetadata(call.metadata);
-      const abort = new AbortController();
-      call.once('cancelled', () => abort.abort(new Error('call cancelled')));
+    return (request: unknown, metadata: Metadata, deadline: number, signal: AbortSignal, peer: string): { ctx: CallContext; handled: Promise<unknown> } => {
+      const trace = traceFromMetadata(metadata);
       const ctx: CallContext = {
         ...trace,
-        deadline: Number(call.getDeadline()),
-        signal: abort.signal,
-        metadata: call.metadata as Metadata,
+        deadline,
+        signal,
+        metadata,
         trailer: new GrpcMetadata(),
         logger: logger.child({ requestId: trace.requestId, traceId: trace.traceId }),
-        peer: call.getPeer(),
+        peer,
         caller: {},
       };
-      const nul = findNulString(call.request);
+      const nul = findNulString(request);
       const release = nul ? undefined : this.admission?.acquire(priority);
       if (!nul && this.admission && !release) this.shed.inc({ grpc_method: methodName });
       const handled = nul
@@ -189,12 +247,22 @@ export class GrpcServer {
         : this.admission && !release
           ? Promise.reject(new AppError(Code.RESOURCE_EXHAUSTED, 'the service is overloaded; try again shortly', [], { reason: Reason.OVERLOADED, retryAfterMs: 1_000 }))
           : policy.kind === 'public'
-            ? runInCallContext(ctx, () => handler(call.request, ctx))
-            : authorizeCall(policy, call.metadata, call.request, audience, auth).then((caller) => {
+            ? runInCallContext(ctx, () => handler(request, ctx))
+            : authorizeCall(policy, metadata, request, audience, auth).then((caller) => {
                 ctx.caller = caller;
-                return runInCallContext(ctx, () => handler(call.request, ctx));
+                return runInCallContext(ctx, () => handler(request, ctx));
               });
-      if (release) void handled.then(() => release(), () => release(abort.signal.aborted ? 'dropped' : 'ok'));
+      if (release) void handled.then(() => release(), () => release(signal.aborted ? 'dropped' : 'ok'));
+      return { ctx, handled };
+    };
+  }
+
+  /** The same call served over a grpc-js socket. */
+  private overSocket(serve: ReturnType<GrpcServer['serveUnary']>) {
+    return (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>): void => {
+      const abort = new AbortController();
+      call.once('cancelled', () => abort.abort(new Error('call cancelled')));
+      const { ctx, handled } = serve(call.request, call.metadata, Number(call.getDeadline()), abort.signal, call.getPeer());
       handled.then(
         (response) => callback(null, response, ctx.trailer),
         (error: unknown) => {

@@ -1,7 +1,7 @@
 import { ConfigError, env } from '@tessera/config';
 import { z } from 'zod';
 import { createLogger, type Logger } from '@tessera/logging';
-import { startMetricsServer, type Registry } from '@tessera/metrics';
+import { createRegistry, startMetricsServer, type Registry } from '@tessera/metrics';
 import { GrpcServer } from './server';
 import { profileOnSignal } from './profiling';
 import { onShutdown } from './shutdown';
@@ -30,6 +30,22 @@ export const grpcServiceConfigShape = {
   ADMISSION_LIMIT_MAX: z.coerce.number().int().min(0).default(2_048),
   ...serviceAuthConfigShape,
 };
+
+/**
+ * Where a service runs: alone in its own process (the default), or as one
+ * part of a monolith, which gives each part its registry (served together on
+ * the monolith's one /metrics) and binds its gRPC services in-process.
+ */
+export interface Hosting {
+  registry: Registry;
+  /** Serve in-process (IN_PROCESS_TARGET) instead of on GRPC_PORT, and leave /metrics to the host. */
+  monolith: boolean;
+}
+
+/** A process of its own: its registry with the process metrics, its own port and /metrics. */
+export function ownProcess(): Hosting {
+  return { registry: createRegistry(), monolith: false };
+}
 
 export interface RunningService {
   grpcPort: number;
@@ -98,6 +114,8 @@ export interface ServeOptions {
   register: (server: GrpcServer) => void;
   /** Closes what the service opened (workers, pools, stores), after gRPC has drained. */
   close: () => Promise<void>;
+  /** Part of a monolith: bound in-process, no port, no /metrics of its own. */
+  monolith?: boolean;
 }
 
 /**
@@ -119,6 +137,17 @@ export async function serveGrpc(options: ServeOptions): Promise<RunningService> 
       : {}),
   });
   options.register(server);
+  if (options.monolith) {
+    server.bindInProcess();
+    return {
+      grpcPort: 0,
+      metricsPort: 0,
+      async stop() {
+        await server.drain();
+        await options.close();
+      },
+    };
+  }
   const grpcPort = await server.listen(config.GRPC_HOST, config.GRPC_PORT);
   const metrics = await startMetricsServer(registry, config.METRICS_PORT, config.GRPC_HOST);
   return {

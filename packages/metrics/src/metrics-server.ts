@@ -11,7 +11,7 @@ export interface MetricsServer {
  * Serves `GET /metrics` on its own port, apart from the public API, so the
  * scrape endpoint is never reachable through the ingress.
  */
-export async function startMetricsServer(registry: Registry, port: number, host = '0.0.0.0'): Promise<MetricsServer> {
+export async function startMetricsServer(registry: Pick<Registry, 'metrics' | 'contentType'>, port: number, host = '0.0.0.0'): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url !== '/metrics' && !req.url?.startsWith('/metrics?'))) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

@@ -2,9 +2,8 @@ import path from 'node:path';
 import { Cache, changePublisher, openStore } from '@tessera/cache';
 import { catalog as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
-import { cacheIntegrityKey, remoteCallAuthentication, runMain, serveGrpc, serviceIdentity, type RunningService } from '@tessera/grpc-kit';
+import { cacheIntegrityKey, remoteCallAuthentication, runMain, serveGrpc, serviceIdentity, ownProcess, type Hosting, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
-import { createRegistry } from '@tessera/metrics';
 import { loadCatalogConfig, type CatalogConfig } from './config';
 import { decodeProduct, productRepository } from './data-access/product-repository';
 import type { Product } from './domain/product';
@@ -14,8 +13,8 @@ import { catalogPolicies } from './entry-points/grpc/policies';
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 
 /** Composes the service from its config and starts it; tests call this with port 0. */
-export async function startCatalogService(config: CatalogConfig, logger: Logger = createLogger({ service: 'catalog', level: config.LOG_LEVEL })): Promise<RunningService> {
-  const registry = createRegistry();
+export async function startCatalogService(config: CatalogConfig, logger: Logger = createLogger({ service: 'catalog', level: config.LOG_LEVEL }), hosting: Hosting = ownProcess()): Promise<RunningService> {
+  const registry = hosting.registry;
   const data = loadDataConfig(config);
   if (data.shardMap.clusters.length !== 1) throw new Error('the catalog lives on one cluster (with replicas); DATABASE_CLUSTERS must name exactly one');
   const db = await ShardedDb.connect({ ...data, registry });
@@ -29,6 +28,7 @@ export async function startCatalogService(config: CatalogConfig, logger: Logger 
 
   return serveGrpc({
     config,
+    monolith: hosting.monolith,
     logger,
     registry,
     auth,

@@ -2,9 +2,8 @@ import { promises as dns } from 'node:dns';
 import path from 'node:path';
 import { events as eventsPb, notifications as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
-import { remoteCallAuthentication, runMain, serveGrpc, serviceIdentity, type RunningService } from '@tessera/grpc-kit';
+import { remoteCallAuthentication, runMain, serveGrpc, serviceIdentity, ownProcess, type Hosting, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
-import { createRegistry } from '@tessera/metrics';
 import { INBOX_SQL } from '@tessera/outbox';
 import { loadNotificationsConfig, type NotificationsConfig } from './config';
 import { inboxRepository } from './data-access/inbox-repository';
@@ -17,8 +16,8 @@ import { WebhookDispatcher } from './workers/webhook-dispatcher';
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 
 /** Composes the service from its config and starts it; tests call this with port 0. */
-export async function startNotificationsService(config: NotificationsConfig, logger: Logger = createLogger({ service: 'notifications', level: config.LOG_LEVEL })): Promise<RunningService> {
-  const registry = createRegistry();
+export async function startNotificationsService(config: NotificationsConfig, logger: Logger = createLogger({ service: 'notifications', level: config.LOG_LEVEL }), hosting: Hosting = ownProcess()): Promise<RunningService> {
+  const registry = hosting.registry;
   const db = await ShardedDb.connect({ ...loadDataConfig(config), registry });
   if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR, [INBOX_SQL]) }, 'migrations applied');
 
@@ -37,6 +36,7 @@ export async function startNotificationsService(config: NotificationsConfig, log
 
   return serveGrpc({
     config,
+    monolith: hosting.monolith,
     logger,
     registry,
     auth,

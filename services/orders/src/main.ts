@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { orders as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
-import { crashPoint, remoteCallAuthentication, runMain, serveGrpc, serviceIdentity, type RunningService } from '@tessera/grpc-kit';
+import { crashPoint, remoteCallAuthentication, runMain, serveGrpc, serviceIdentity, ownProcess, type Hosting, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
-import { createRegistry } from '@tessera/metrics';
 import { OUTBOX_SQL, startRelays } from '@tessera/outbox';
 import { loadOrdersConfig, type OrdersConfig } from './config';
 import { orderRepository } from './data-access/order-repository';
@@ -15,8 +14,8 @@ import { startRecoveryWorker } from './workers/recovery-worker';
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 
 /** Composes the service from its config and starts it; tests call this with port 0. */
-export async function startOrdersService(config: OrdersConfig, logger: Logger = createLogger({ service: 'orders', level: config.LOG_LEVEL })): Promise<RunningService> {
-  const registry = createRegistry();
+export async function startOrdersService(config: OrdersConfig, logger: Logger = createLogger({ service: 'orders', level: config.LOG_LEVEL }), hosting: Hosting = ownProcess()): Promise<RunningService> {
+  const registry = hosting.registry;
   const db = await ShardedDb.connect({ ...loadDataConfig(config), registry });
   if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR, [OUTBOX_SQL]) }, 'migrations applied');
 
@@ -38,6 +37,7 @@ export async function startOrdersService(config: OrdersConfig, logger: Logger = 
 
   return serveGrpc({
     config,
+    monolith: hosting.monolith,
     // Kept answering longest under load: signing in and checking an order's status.
     criticalMethods: ['GetOrder', 'BatchGetOrders'],
     logger,

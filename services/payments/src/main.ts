@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { payments as pb, protoFiles, PROTO_ROOT } from '@tessera/contracts';
 import { loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
-import { crashPoint, remoteCallAuthentication, runMain, serveGrpc, serviceIdentity, type RunningService } from '@tessera/grpc-kit';
+import { crashPoint, remoteCallAuthentication, runMain, serveGrpc, serviceIdentity, ownProcess, type Hosting, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
-import { createRegistry } from '@tessera/metrics';
 import { OUTBOX_SQL, startRelays } from '@tessera/outbox';
 import { loadPaymentsConfig, type PaymentsConfig } from './config';
 import { paymentRepository } from './data-access/payment-repository';
@@ -14,8 +13,8 @@ import { paymentsPolicies } from './entry-points/grpc/policies';
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 
 /** Composes the service from its config and starts it; tests call this with port 0. */
-export async function startPaymentsService(config: PaymentsConfig, logger: Logger = createLogger({ service: 'payments', level: config.LOG_LEVEL })): Promise<RunningService> {
-  const registry = createRegistry();
+export async function startPaymentsService(config: PaymentsConfig, logger: Logger = createLogger({ service: 'payments', level: config.LOG_LEVEL }), hosting: Hosting = ownProcess()): Promise<RunningService> {
+  const registry = hosting.registry;
   const db = await ShardedDb.connect({ ...loadDataConfig(config), registry });
   if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR, [OUTBOX_SQL]) }, 'migrations applied');
 
@@ -31,6 +30,7 @@ export async function startPaymentsService(config: PaymentsConfig, logger: Logge
 
   return serveGrpc({
     config,
+    monolith: hosting.monolith,
     logger,
     registry,
     auth,

@@ -3,9 +3,8 @@ import { AccessTokenVerifier, generateSigningKey, loadSigningKeys } from '@tesse
 import { Cache, openStore } from '@tessera/cache';
 import { protoFiles, PROTO_ROOT, users as pb } from '@tessera/contracts';
 import { formatId, loadDataConfig, migrateClusters, ShardedDb } from '@tessera/data';
-import { cacheIntegrityKey, runMain, serveGrpc, trustedServices, type RunningService } from '@tessera/grpc-kit';
+import { cacheIntegrityKey, runMain, serveGrpc, trustedServices, ownProcess, type Hosting, type RunningService } from '@tessera/grpc-kit';
 import { createLogger, type Logger } from '@tessera/logging';
-import { createRegistry } from '@tessera/metrics';
 import { loadUsersConfig, type UsersConfig } from './config';
 import { apiKeyRepository, type CachedPrincipal } from './data-access/api-key-repository';
 import { loginThrottleRepository } from './data-access/login-throttle-repository';
@@ -26,8 +25,8 @@ import { apiKeysPolicies, authPolicies, oauthClientsPolicies, usersPolicies } fr
 export const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 
 /** Composes the service from its config and starts it; tests call this with port 0. */
-export async function startUsersService(config: UsersConfig, logger: Logger = createLogger({ service: 'users', level: config.LOG_LEVEL })): Promise<RunningService> {
-  const registry = createRegistry();
+export async function startUsersService(config: UsersConfig, logger: Logger = createLogger({ service: 'users', level: config.LOG_LEVEL }), hosting: Hosting = ownProcess()): Promise<RunningService> {
+  const registry = hosting.registry;
   const db = await ShardedDb.connect({ ...loadDataConfig(config), registry });
   if (config.MIGRATE_ON_START) logger.info({ migrations: await db.migrateAll(MIGRATIONS_DIR) }, 'migrations applied');
 
@@ -71,6 +70,7 @@ export async function startUsersService(config: UsersConfig, logger: Logger = cr
 
   return serveGrpc({
     config,
+    monolith: hosting.monolith,
     auth,
     // Kept answering longest under load: signing in and checking an order's status.
     criticalMethods: ['Login', 'RefreshToken', 'GetJwks', 'VerifyApiKey'],
