@@ -13,9 +13,9 @@ import path from 'node:path';
 const require = createRequire(import.meta.url);
 const protobuf = require('protobufjs');
 
-const targets = process.argv.slice(2).length ? process.argv.slice(2) : [...readdirSync('services'), 'edge'];
-// The edge lives in edge/, the services in services/<name>/.
-const dirOf = (name) => (name === 'edge' ? 'edge' : `services/${name}`);
+const targets = process.argv.slice(2).length ? process.argv.slice(2) : [...readdirSync('services'), 'edge', 'monolith'];
+// The edge lives in edge/, the monolith (every service and the edge in one process) in monolith/, the services in services/<name>/.
+const dirOf = (name) => (name === 'edge' || name === 'monolith' ? name : `services/${name}`);
 
 // Optional peers that Tessera never loads (pino's pretty printer):
 // left out, so a require() of them fails only if something really calls it.

@@ -42,7 +42,11 @@ function processesMentioning(needle: string): number[] {
     .map(Number);
 }
 
-describe('npm start, end to end', () => {
+// The journey in both modes: a process per service, and every service and the edge as one process (`--monolith`).
+describe.each([
+  { mode: 'microservices', flags: [] as string[], crashes: 'catalog-1', processes: 7 },
+  { mode: 'monolith', flags: ['--monolith'], crashes: 'monolith', processes: 1 },
+])('npm start, end to end ($mode)', ({ mode, flags, crashes, processes }) => {
   let runner: ChildProcess;
   let output = '';
   let base = '';
@@ -64,7 +68,7 @@ describe('npm start, end to end', () => {
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
     hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/tessera`;
 
-    runner = spawn(process.execPath, ['--import', 'tsx', 'scripts/runner/cli.ts', '--port', '0', '--data-dir', dataDir, '--fresh'], {
+    runner = spawn(process.execPath, ['--import', 'tsx', 'scripts/runner/cli.ts', '--port', '0', '--data-dir', dataDir, '--fresh', ...flags], {
       cwd: ROOT,
       env: { ...process.env, TESSERA_ADMIN_EMAIL: 'e2e-admin@tessera.local', TESSERA_ADMIN_PASSWORD: 'an e2e admin password', LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,9 +90,9 @@ describe('npm start, end to end', () => {
 
   test('when a user registers, orders, is notified, gets a signed webhook, cancels and is refunded, and the runner stops, then every step works and nothing is left running', async () => {
     expect(output).toMatch(/✔ Postgres: 2 shards/);
-    expect(output).toMatch(/catalog-2/);
+    expect(output).toMatch(mode === 'monolith' ? /✔ monolith: every service and the edge in one process/ : /catalog-2/);
     const pids = [...output.matchAll(/│ \d+\s+│ '[^']+'\s+│ \d+\s+│ (\d+)\s+│/g)].map((m) => Number(m[1]));
-    expect(pids.length).toBeGreaterThanOrEqual(7);
+    expect(pids.length).toBe(processes);
 
     // register → login → browse
     const email = `e2e-${Date.now()}@tessera.local`;
@@ -130,11 +134,11 @@ describe('npm start, end to end', () => {
     expect(counts.some((l) => /status="2\d\d"/.test(l))).toBe(true);
     expect(counts.filter((l) => /status="5\d\d"/.test(l))).toEqual([]);
 
-    // a crashed service is reported and restarted
-    const catalogPid = Number(/│ \d+\s+│ 'catalog-1'\s+│ \d+\s+│ (\d+)/.exec(output)![1]);
-    process.kill(catalogPid, 'SIGKILL');
-    await eventually('the crash to be reported', async () => (/catalog-1 exited \(SIGKILL\); restarting/.test(output) ? true : undefined), SLOW);
-    await eventually('products to be served by both catalogs again', async () => {
+    // a crashed process (a catalog; the monolith: everything) is reported and restarted
+    const crashedPid = Number(new RegExp(`│ \\d+\\s+│ '${crashes}'\\s+│ \\d+\\s+│ (\\d+)`).exec(output)![1]);
+    process.kill(crashedPid, 'SIGKILL');
+    await eventually('the crash to be reported', async () => (new RegExp(`${crashes} exited \\(SIGKILL\\); restarting`).test(output) ? true : undefined), SLOW);
+    await eventually('products to be served again (by both catalogs)', async () => {
       const res = await Promise.all([1, 2, 3, 4].map(() => json(base, 'GET', `/api/v2/products/${product.id}`)));
       return res.every((r) => r.status === 200) ? true : undefined;
     }, SLOW);
@@ -157,7 +161,7 @@ describe('npm start, end to end', () => {
 
     // a second start reuses the data: the same user logs in, the order is still there
     output = '';
-    runner = spawn(process.execPath, ['--import', 'tsx', 'scripts/runner/cli.ts', '--port', '0', '--data-dir', dataDir], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    runner = spawn(process.execPath, ['--import', 'tsx', 'scripts/runner/cli.ts', '--port', '0', '--data-dir', dataDir, ...flags], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
     runner.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     const again = await eventually('the second start', async () => /Tessera is ready at (http:\/\/localhost:\d+)/.exec(output)?.[1]?.replace('localhost', '127.0.0.1'), 90_000);
     const relogin = await json(again, 'POST', '/api/v2/auth/login', { body: { email, password: 'correct horse battery staple' } });

@@ -13,6 +13,8 @@ export interface RunnerOptions {
   host: string;
   /** Run the production bundles from `npm run build` instead of the sources under tsx. */
   bundles: boolean;
+  /** Every service and the edge in one process (monolith mode) instead of a process each. */
+  monolith: boolean;
 }
 
 const HELP = `npm start -- [options]      (every option also reads an environment variable)
@@ -26,6 +28,8 @@ const HELP = `npm start -- [options]      (every option also reads an environmen
   --redis-cluster        run a 3-master Redis Cluster instead of one node (TESSERA_REDIS_CLUSTER=1)
   --bundles              run the production bundles from \`npm run build\` (plain node, as in the image)
                          instead of the sources under tsx (TESSERA_BUNDLES=1)
+  --monolith             every service and the edge in one process, calling each other in-process
+                         (TESSERA_MONOLITH=1); see "Monolith or microservices?" in the README
   -h, --help             this text
 `;
 
@@ -40,6 +44,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RunnerOpti
       'replica-delay-ms': { type: 'string' },
       'redis-cluster': { type: 'boolean' },
       bundles: { type: 'boolean' },
+      monolith: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -63,5 +68,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RunnerOpti
     redisCluster: values['redis-cluster'] ?? env.TESSERA_REDIS_CLUSTER === '1',
     host: '127.0.0.1',
     bundles: values.bundles ?? env.TESSERA_BUNDLES === '1',
+    monolith: values.monolith ?? env.TESSERA_MONOLITH === '1',
   };
 }

@@ -51,7 +51,7 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
   // Every process takes on-demand CPU profiles into <data>/profiles: `kill -USR2 <pid>` starts one, the next writes it.
   const profiles = { CPU_PROFILE_DIR: path.join(options.dataDir, 'profiles') };
   if (options.bundles) {
-    const missing = ['edge', ...SERVICE_NAMES.map((s) => `services/${s}`)].filter((dir) => !existsSync(path.join(ROOT, entry(dir))));
+    const missing = (options.monolith ? ['monolith'] : ['edge', ...SERVICE_NAMES.map((s) => `services/${s}`)]).filter((dir) => !existsSync(path.join(ROOT, entry(dir))));
     if (missing.length) throw new Error(`--bundles needs the production bundles: run \`npm run build\` first (missing: ${missing.map(entry).join(', ')})`);
   }
 
@@ -88,10 +88,9 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
     const target = (...p: number[]) => (p.length > 1 ? `ipv4:${p.map((x) => `127.0.0.1:${x}`).join(',')}` : `127.0.0.1:${p[0]}`);
     // Catalog runs twice, balanced by its callers' clients; everything else once.
     const address = (service: ServiceName) => (service === 'catalog' ? target(ports.catalogA, ports.catalogB) : target(ports[service]));
-    const common = async (service: ServiceName, port: number) => ({
+    // What every service reads, but for its ports (a monolith's parts have none).
+    const serviceEnv = (service: ServiceName) => ({
       GRPC_HOST: options.host,
-      GRPC_PORT: String(port),
-      METRICS_PORT: String(await freePort()),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       DRAIN_DELAY_MS: '0',
       DATABASE_CLUSTERS: databaseClusters(pg, service),
@@ -99,6 +98,7 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
       ...(usesRedis(service) ? { REDIS_URL: redis?.urlFor(service) ?? 'memory://' } : {}),
       ...peerEnv(service, address),
       ...identities.env(service),
+      ...own[service],
     });
     // What each service needs beyond its peers (which come from the topology).
     const own: Record<ServiceName, Record<string, string>> = {
@@ -108,51 +108,70 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
       payments: {},
       orders: { RECOVERY_STALE_MS: '5000', RECOVERY_INTERVAL_MS: '2000' },
     };
-    const instances = (service: ServiceName): [string, number][] => (service === 'catalog' ? [['catalog-1', ports.catalogA], ['catalog-2', ports.catalogB]] : [[service, ports[service]]]);
-    const logFile = (name: string) => path.join(options.dataDir, 'logs', `${name}.log`);
-    await step('services (users, catalog ×2, payments, notifications, orders)', async () => {
-      // Each service starts once everything it calls or pushes events to is up (the topology's order), independent ones together.
-      for (const wave of startWaves()) {
-        await Promise.all(
-          wave.flatMap((service) =>
-            instances(service).map(async ([name, port]) =>
-              supervisor.start({ name, entry: entry(`services/${service}`), port, logFile: logFile(name), env: { ...(await common(service, port)), ...own[service], ...profiles, ...hooks.env } }),
-            ),
-          ),
-        );
-      }
-    });
-
-    await step('demo data', () => seedDemoData({ users: target(ports.users), catalog: target(ports.catalogA, ports.catalogB) }, { email: secrets.adminEmail, password: secrets.adminPassword }), (r) => `${r.products ? `${r.products} products, ` : ''}user ${r.demoUser}`);
-
     const edgePort = options.port === 0 ? await freePort() : options.port;
     const edgeMetricsPort = await freePort();
     const grpcPort = options.grpcPort === 0 ? await freePort() : options.grpcPort;
-    await step(`edge: REST on http://localhost:${edgePort}, gRPC on localhost:${grpcPort}`, () =>
-      supervisor.start({
-        name: 'edge',
-        entry: entry('edge'),
-        port: edgePort,
-        logFile: logFile('edge'),
-        env: {
-          HOST: options.host,
-          PORT: String(edgePort),
-          GRPC_PORT: String(grpcPort),
-          METRICS_PORT: String(edgeMetricsPort),
-          LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-          DRAIN_DELAY_MS: '0',
-          REDIS_URL: redis?.urlFor('edge') ?? 'memory://',
-          ...profiles,
-          ...peerEnv('edge', address),
-          ...identities.env('edge'),
-          // Local runs sign up a user per load-test connection (`npm run load`); the seed's 20/min would stop that.
-          RATE_LIMIT_AUTH: process.env.TESSERA_RATE_LIMIT_AUTH ?? '500',
-          // Quotas can be raised for benchmarks (`npm run bench -- http`); the limits stay on.
-          ...Object.fromEntries((['ANONYMOUS', 'USER', 'API_KEY'] as const).flatMap((k) => (process.env[`TESSERA_RATE_LIMIT_${k}`] ? [[`RATE_LIMIT_${k}`, process.env[`TESSERA_RATE_LIMIT_${k}`]!]] : []))),
-          ...hooks.env,
-        },
-      }),
-    );
+    const edgeEnv = {
+      HOST: options.host,
+      PORT: String(edgePort),
+      GRPC_PORT: String(grpcPort),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      DRAIN_DELAY_MS: '0',
+      REDIS_URL: redis?.urlFor('edge') ?? 'memory://',
+      ...peerEnv('edge', address),
+      ...identities.env('edge'),
+      // Local runs sign up a user per load-test connection (`npm run load`); the seed's 20/min would stop that.
+      RATE_LIMIT_AUTH: process.env.TESSERA_RATE_LIMIT_AUTH ?? '500',
+      // Quotas can be raised for benchmarks (`npm run bench -- http`); the limits stay on.
+      ...Object.fromEntries((['ANONYMOUS', 'USER', 'API_KEY'] as const).flatMap((k) => (process.env[`TESSERA_RATE_LIMIT_${k}`] ? [[`RATE_LIMIT_${k}`, process.env[`TESSERA_RATE_LIMIT_${k}`]!]] : []))),
+    };
+    const logFile = (name: string) => path.join(options.dataDir, 'logs', `${name}.log`);
+
+    if (options.monolith) {
+      // One process: each part's settings under its prefix (ORDERS__DATABASE_CLUSTERS), the rest shared.
+      const prefixed = (part: string, env: Record<string, string>) => Object.fromEntries(Object.entries(env).map(([k, v]) => [`${part.toUpperCase()}__${k}`, v]));
+      await step(`monolith: every service and the edge in one process, REST on http://localhost:${edgePort}, gRPC on localhost:${grpcPort}`, () =>
+        supervisor.start({
+          name: 'monolith',
+          entry: entry('monolith'),
+          port: edgePort,
+          logFile: logFile('monolith'),
+          env: {
+            ...Object.assign({}, ...SERVICE_NAMES.map((service) => prefixed(service, serviceEnv(service)))),
+            ...prefixed('edge', edgeEnv),
+            HOST: options.host,
+            METRICS_PORT: String(edgeMetricsPort),
+            LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+            DRAIN_DELAY_MS: '0',
+            SERVICE_TRUST_DIR: identities.env('edge').SERVICE_TRUST_DIR,
+            ...profiles,
+            ...hooks.env,
+          },
+        }),
+      );
+      // No service listens on a port of its own: the demo data goes in through the public gRPC API.
+      await step('demo data', () => seedDemoData({ users: `127.0.0.1:${grpcPort}`, catalog: `127.0.0.1:${grpcPort}` }, { email: secrets.adminEmail, password: secrets.adminPassword }), (r) => `${r.products ? `${r.products} products, ` : ''}user ${r.demoUser}`);
+    } else {
+      const instances = (service: ServiceName): [string, number][] => (service === 'catalog' ? [['catalog-1', ports.catalogA], ['catalog-2', ports.catalogB]] : [[service, ports[service]]]);
+      await step('services (users, catalog ×2, payments, notifications, orders)', async () => {
+        // Each service starts once everything it calls or pushes events to is up (the topology's order), independent ones together.
+        for (const wave of startWaves()) {
+          await Promise.all(
+            wave.flatMap((service) =>
+              instances(service).map(async ([name, port]) =>
+                supervisor.start({ name, entry: entry(`services/${service}`), port, logFile: logFile(name), env: { ...serviceEnv(service), GRPC_PORT: String(port), METRICS_PORT: String(await freePort()), ...profiles, ...hooks.env } }),
+              ),
+            ),
+          );
+        }
+      });
+
+      await step('demo data', () => seedDemoData({ users: target(ports.users), catalog: target(ports.catalogA, ports.catalogB) }, { email: secrets.adminEmail, password: secrets.adminPassword }), (r) => `${r.products ? `${r.products} products, ` : ''}user ${r.demoUser}`);
+
+      await step(`edge: REST on http://localhost:${edgePort}, gRPC on localhost:${grpcPort}`, () =>
+        supervisor.start({ name: 'edge', entry: entry('edge'), port: edgePort, logFile: logFile('edge'), env: { ...edgeEnv, METRICS_PORT: String(edgeMetricsPort), ...profiles, ...hooks.env } }),
+      );
+    }
 
     return {
       edgeUrl: `http://127.0.0.1:${edgePort}`,

@@ -22,6 +22,8 @@ interface Managed {
   streak: number;
   launchedAt: number;
   healthy: boolean;
+  /** The pending restart after a crash, if any. */
+  restart?: NodeJS.Timeout;
 }
 
 /**
@@ -87,12 +89,14 @@ export class Supervisor {
       const { streak, delayMs: delay } = nextRestart(m.streak, Date.now() - m.launchedAt);
       m.streak = streak;
       this.report(`\n⚠ ${m.spec.name} exited (${signal ?? `code ${code}`}); restarting in ${(delay / 1000).toFixed(1)}s — see ${m.spec.logFile}\n`);
-      setTimeout(() => !this.stopping && this.launch(m), delay).unref();
+      // Not unref'd: a pending restart must keep the runner alive (with one process, as in monolith mode, it is all there is).
+      m.restart = setTimeout(() => !this.stopping && this.launch(m), delay);
     });
   }
 
   async stopAll(timeoutMs = 15_000): Promise<void> {
     this.stopping = true;
+    for (const m of this.managed.values()) clearTimeout(m.restart);
     const children = [...this.managed.values()].map((m) => m.child).filter((c): c is ChildProcess => c !== undefined && c.exitCode === null && c.signalCode === null);
     await Promise.all(
       children.map(
