@@ -44,7 +44,7 @@ module.exports = {
       severity: 'error',
       comment: 'Repositories and clients know the domain\'s types, not who calls them.',
       from: { path: `${SERVICE}data-access/` },
-      to: { path: `${SERVICE}(entry-points|workers)/|${SERVICE}main\\.ts$` },
+      to: { path: `${SERVICE}(entry-points|workers)/|${SERVICE}(main|service)\\.ts$` },
     },
     {
       name: 'packages-stand-alone',
@@ -59,6 +59,13 @@ module.exports = {
       comment: 'A service (or the edge) never imports another service\'s code; it calls it through its proto client.',
       from: { path: '(^|/)(services/([^/]+)|edge)/src/' },
       to: { path: '(^|/)(services/[^/]+|edge)/src/', pathNot: '(^|/)$2/src/' },
+    },
+    {
+      name: 'monolith-composes-parts',
+      severity: 'error',
+      comment: 'The monolith composes the parts as their own entry points do (config and composition root) and knows nothing else of them: no domain, handler or adapter code differs between modes.',
+      from: { path: '(^|/)monolith/src/' },
+      to: { path: '(^|/)(services/[^/]+|edge)/src/', pathNot: '(^|/)(services/[^/]+/src/(config|service)|edge/src/(config|edge))\\.ts$' },
     },
     {
       name: 'generated-code-through-contracts',

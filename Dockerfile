@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1.7
 # One image recipe for every service: `docker build --build-arg SERVICE=users .`
+# (SERVICE=monolith: every service and the edge in one process, the chart's `mode: monolith`)
 # (skaffold passes SERVICE per artifact). test/image-layout.test.ts builds the
 # same layout without Docker and runs every service from it.
 
@@ -14,6 +15,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 COPY patches ./patches
 COPY edge/package.json ./edge/
+COPY monolith/package.json ./monolith/
 COPY packages/auth/package.json ./packages/auth/
 COPY packages/cache/package.json ./packages/cache/
 COPY packages/client/package.json ./packages/client/
@@ -36,7 +38,7 @@ COPY services/users/package.json ./services/users/
 RUN npm ci --no-audit --no-fund
 COPY . .
 ARG SERVICE
-RUN test -n "${SERVICE}" && { test -d "services/${SERVICE}" || test "${SERVICE}" = edge; } || (echo "set --build-arg SERVICE=<users|catalog|orders|payments|notifications|edge>" && exit 1)
+RUN test -n "${SERVICE}" && { test -d "services/${SERVICE}" || test "${SERVICE}" = edge || test "${SERVICE}" = monolith; } || (echo "set --build-arg SERVICE=<users|catalog|orders|payments|notifications|edge|monolith>" && exit 1)
 # One bundle carrying every dependency (no node_modules in the image), then the image's folder.
 RUN npm run build -- "${SERVICE}" && node scripts/stage-image.mjs "${SERVICE}" /out
 

@@ -14,6 +14,7 @@ const profiles: Record<string, string[]> = {
   'gateway-api': [path.join(CHART, 'ci', 'gateway-api-values.yaml')],
   keda: [path.join(CHART, 'ci', 'keda-values.yaml')],
   small: [path.join(CHART, 'ci', 'small-values.yaml')],
+  monolith: [path.join(CHART, 'ci', 'monolith-values.yaml')],
 };
 
 const ofKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
@@ -376,6 +377,74 @@ describeWithHelm('helm chart', () => {
     expect(gateway.spec.egress[1].to[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('nginx-gateway');
   });
 
+  describe('in monolith mode', () => {
+    const monolith = render(profiles.monolith!).objects;
+    const apart = render([]).objects;
+    const deployment = () => ofKind(monolith, 'Deployment')[0]!;
+    type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } };
+    const envOf = (d: K8sObject, container = 'containers') => podSpecOf(d)[container][0].env as EnvVar[];
+
+    test('when it renders, then one Deployment with one HPA and one PDB runs everything, on the edge\'s ports with the edge\'s probes, and one ServiceMonitor scrapes it', () => {
+      expect(ofKind(monolith, 'Deployment').map((d) => d.metadata.name)).toEqual(['tessera-monolith']);
+      expect(ofKind(monolith, 'HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef.name)).toEqual(['tessera-monolith']);
+      expect(ofKind(monolith, 'PodDisruptionBudget').map((p) => p.metadata.name)).toContain('tessera-monolith');
+      const container = podSpecOf(deployment()).containers[0];
+      expect(container.image).toMatch(/\/tessera-monolith:/);
+      expect(container.ports.map((p: { name: string; containerPort: number }) => `${p.name}:${p.containerPort}`)).toEqual(['http:8080', 'grpc:50050', 'metrics:9464']);
+      expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+      const monitored = render([...profiles.monolith!, path.join(CHART, 'ci', 'monitoring-values.yaml')], [], OPERATOR_APIS).objects;
+      expect(ofKind(monitored, 'ServiceMonitor').map((m) => m.spec.selector.matchLabels['app.kubernetes.io/name'])).toEqual(['monolith']);
+    });
+
+    test('when it renders, then each part gets exactly the settings it gets apart, under its prefix, with $(…) references following their variables', () => {
+      const env = envOf(deployment());
+      for (const part of [...SERVICE_NAMES, 'edge']) {
+        const alone = envOf(ofKind(apart, 'Deployment').find((d) => d.metadata.name === `tessera-${part}`)!);
+        const prefix = `${part.toUpperCase()}__`;
+        const mine = env.filter((e) => e.name.startsWith(prefix)).map((e) => ({ ...e, name: e.name.slice(prefix.length), ...(e.value !== undefined ? { value: e.value.replaceAll(`$(${prefix}`, '$(') } : {}) }));
+        // Generated secrets differ between renders; their references must not.
+        const shape = (list: EnvVar[]) => list.map((e) => ({ name: e.name, value: e.value, secret: e.valueFrom?.secretKeyRef }));
+        expect([part, shape(mine)]).toEqual([part, shape(alone)]);
+      }
+      // The kubelet expands $(VAR) only from variables defined earlier in the list.
+      const seen = new Set<string>();
+      for (const e of env) {
+        for (const [, ref] of (e.value ?? '').matchAll(/\$\(([A-Z0-9_]+)\)/g)) expect(`${e.name} → ${ref}: ${seen.has(ref!)}`).toBe(`${e.name} → ${ref}: true`);
+        seen.add(e.name);
+      }
+      // Each part signs with its own key, as apart.
+      for (const part of [...SERVICE_NAMES, 'edge']) expect(env.find((e) => e.name === `${part.toUpperCase()}__SERVICE_KEY`)!.valueFrom!.secretKeyRef.name).toBe(`tessera-${part}-identity`);
+    });
+
+    test('when it renders, then its migrate init container gets each service\'s migration settings (the owner\'s) and nothing else', () => {
+      const init = envOf(deployment(), 'initContainers');
+      expect(podSpecOf(deployment()).initContainers[0].args).toEqual(['migrate']);
+      for (const service of SERVICE_NAMES) {
+        const alone = envOf(ofKind(apart, 'Deployment').find((d) => d.metadata.name === `tessera-${service}`)!, 'initContainers').map((e) => e.name);
+        expect(init.filter((e) => e.name.startsWith(`${service.toUpperCase()}__`)).map((e) => e.name.slice(service.length + 2))).toEqual(alone);
+      }
+      expect(init.filter((e) => e.name.startsWith('EDGE__') || /REDIS|SIGNING|ADMIN/.test(e.name))).toEqual([]);
+    });
+
+    test('when it renders, then the Ingress and the Gateway routes send REST and gRPC to it, and the network policies let clients in and it out to Postgres, Redis and webhook receivers', () => {
+      const backends = ofKind(monolith, 'Ingress').map((i) => i.spec.rules[0].http.paths[0].backend.service);
+      expect(backends).toEqual([{ name: 'tessera-monolith', port: { name: 'http' } }, { name: 'tessera-monolith', port: { name: 'grpc' } }]);
+      const gateway = render([...profiles.monolith!, ...profiles['gateway-api']!]).objects;
+      expect(ofKind(gateway, 'HTTPRoute')[0]!.spec.rules[0].backendRefs[0]).toEqual({ name: 'tessera-monolith', port: 8080 });
+      expect(ofKind(gateway, 'GRPCRoute')[0]!.spec.rules[0].backendRefs[0]).toEqual({ name: 'tessera-monolith', port: 50050 });
+      const policies = ofKind(render([...profiles.monolith!, path.join(CHART, 'ci', 'kind-values.yaml')]).objects, 'NetworkPolicy');
+      expect(policies.map((p) => p.metadata.name).filter((n) => /-(users|catalog|orders|payments|notifications|edge)-flows$/.test(n))).toEqual([]);
+      const flows = policies.find((p) => p.metadata.name === 'tessera-monolith-flows')!.spec;
+      expect(flows.podSelector.matchLabels['app.kubernetes.io/name']).toBe('monolith');
+      expect(flows.ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('ingress-nginx');
+      expect(flows.ingress[0].ports.map((p: { port: number }) => p.port)).toEqual([8080, 50050]);
+      const out = flows.egress.map((r: { ports?: { port: number }[] }) => r.ports?.map((p) => p.port) ?? 'any');
+      expect(out).toEqual([[5432], [6379], [443, 80], 'any']);
+      const gatewayFlows = ofKind(gateway, 'NetworkPolicy').find((p) => p.metadata.name === 'tessera-gateway-flows')!;
+      expect(gatewayFlows.spec.egress[0].to[0].podSelector.matchLabels['app.kubernetes.io/name']).toBe('monolith');
+    });
+  });
+
   test('when the small profile renders, then clusters have 1 instance and Redis 3 masters without replicas', () => {
     const { objects } = render(profiles.small!);
     for (const c of objects.filter((o) => o.kind === 'Cluster')) expect(c.spec.instances).toBe(1);
@@ -425,11 +494,16 @@ describe('skaffold.yaml', () => {
 
   type Release = Record<string, unknown> & { name: string; chartPath?: string; wait?: boolean; valuesFiles?: string[] };
   /** skaffold.yaml as skaffold reads it (anchors resolved; no merge keys, which not every YAML reader takes). */
-  const config = () => parse(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8')) as { deploy: { helm: { releases: Release[] } }; profiles: { name: string; deploy?: { helm?: { releases?: Release[] } }; patches?: unknown[] }[] };
+  type Artifacts = { image: string }[];
+  const config = () =>
+    parse(readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8')) as { build: { artifacts: Artifacts }; deploy: { helm: { releases: Release[] } }; profiles: { name: string; build?: { artifacts?: Artifacts }; deploy?: { helm?: { releases?: Release[] } }; patches?: unknown[] }[] };
   /** The releases each way of running deploys, in order: plain `skaffold dev` and every profile (a profile's list replaces the base one). */
   const deployments = () => {
     const c = config();
-    return [{ profile: '(base)', releases: c.deploy.helm.releases }, ...c.profiles.map((p) => ({ profile: p.name, releases: p.deploy?.helm?.releases ?? c.deploy.helm.releases }))];
+    return [
+      { profile: '(base)', releases: c.deploy.helm.releases, artifacts: c.build.artifacts },
+      ...c.profiles.map((p) => ({ profile: p.name, releases: p.deploy?.helm?.releases ?? c.deploy.helm.releases, artifacts: p.build?.artifacts ?? c.build.artifacts })),
+    ];
   };
   const allReleases = () => deployments().flatMap(({ profile, releases }) => releases.map((release) => ({ profile, release })));
 
@@ -452,14 +526,18 @@ describe('skaffold.yaml', () => {
 
   test('when any profile deploys, then every operator installs (and is waited for) before the chart whose objects need it, the chart renders with what that cluster then has, and no hook can hold up --wait', () => {
     const plans = deployments();
-    expect(plans.map((p) => p.profile)).toEqual(['(base)', 'kind', 'minikube', 'kind-monitoring', 'minikube-monitoring', 'kind-gateway']);
+    expect(plans.map((p) => p.profile)).toEqual(['(base)', 'kind', 'minikube', 'kind-monitoring', 'minikube-monitoring', 'kind-gateway', 'kind-monolith']);
     expect(config().profiles.filter((p) => p.patches)).toEqual([]);
-    for (const { profile, releases } of plans) {
+    for (const { profile, releases, artifacts } of plans) {
       const names = releases.map((r) => r.name);
       const at = (name: string) => names.indexOf(name);
       const tessera = releases.find((r) => r.chartPath === 'helm/tessera')!;
-      // Every profile deploys the images skaffold just built.
-      expect([profile, tessera.setValueTemplates]).toEqual([profile, plans[0]!.releases.find((r) => r.chartPath === 'helm/tessera')!.setValueTemplates]);
+      // Every profile deploys the images skaffold just built in it, and builds none it does not deploy.
+      const deployed = Object.values(tessera.setValueTemplates as Record<string, string>).flatMap((v) => [...v.matchAll(/IMAGE_(?:REPO|TAG|DIGEST)_(\w+)/g)].map((m) => m[1]!.replace(/_/g, '-')));
+      expect([profile, [...new Set(deployed)].sort()]).toEqual([profile, artifacts.map((a) => a.image).sort()]);
+      // In monolith mode the chart runs the monolith's image; otherwise every service's and the edge's.
+      const mode = (tessera.valuesFiles ?? []).some((f) => f.endsWith('monolith-values.yaml')) ? 'monolith' : 'microservices';
+      expect([profile, artifacts.map((a) => a.image).sort()]).toEqual([profile, mode === 'monolith' ? ['tessera-monolith'] : images.map((s) => `tessera-${s}`).sort()]);
       for (const f of tessera.valuesFiles ?? []) expect(existsSync(path.join(ROOT, f))).toBe(true);
       const values = (tessera.valuesFiles ?? []).map((f) => path.join(ROOT, f));
       // What the cluster has when the chart installs: the CRDs of the operators installed before it.

@@ -3,17 +3,17 @@ import type { Hosting, RunningService } from '@tessera/grpc-kit';
 import type { Logger } from '@tessera/logging';
 import { INBOX_SQL, OUTBOX_SQL } from '@tessera/outbox';
 import { loadEdgeConfig } from '../../edge/src/config';
-import { startEdge, type RunningEdge } from '../../edge/src/main';
+import { startEdge, type RunningEdge } from '../../edge/src/edge';
 import { loadCatalogConfig } from '../../services/catalog/src/config';
-import { startCatalogService } from '../../services/catalog/src/main';
+import { startCatalogService } from '../../services/catalog/src/service';
 import { loadNotificationsConfig } from '../../services/notifications/src/config';
-import { startNotificationsService } from '../../services/notifications/src/main';
+import { startNotificationsService } from '../../services/notifications/src/service';
 import { loadOrdersConfig } from '../../services/orders/src/config';
-import { startOrdersService } from '../../services/orders/src/main';
+import { startOrdersService } from '../../services/orders/src/service';
 import { loadPaymentsConfig } from '../../services/payments/src/config';
-import { startPaymentsService } from '../../services/payments/src/main';
+import { startPaymentsService } from '../../services/payments/src/service';
 import { loadUsersConfig } from '../../services/users/src/config';
-import { startUsersService } from '../../services/users/src/main';
+import { startUsersService } from '../../services/users/src/service';
 
 /**
  * One part of the monolith: a service's own config loader and start function,

@@ -188,3 +188,55 @@ without its monitors instead of failing; the next upgrade adds them.
 {{- define "tessera.monitors" -}}
 {{- if and .Values.monitoring.serviceMonitors (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1/ServiceMonitor") -}}true{{- end -}}
 {{- end -}}
+
+{{/* The component serving the public API (REST and gRPC): the edge, or in monolith mode the monolith. */}}
+{{- define "tessera.front" -}}
+{{- ternary "monolith" "edge" (eq .Values.mode "monolith") -}}
+{{- end -}}
+
+{{/* Non-empty when the public API is rendered: the edge is enabled, or the chart runs as one monolith. */}}
+{{- define "tessera.hasFront" -}}
+{{- if or .Values.edge.enabled (eq .Values.mode "monolith") }}true{{ end -}}
+{{- end -}}
+
+{{/*
+An environment list (rendered YAML) with every name under a part's prefix, for the monolith, which gives each part
+its own settings as <PART>__NAME: `$(VAR)` references follow their variable. Call with (dict "part" "orders" "env" $yaml).
+*/}}
+{{- define "tessera.prefixedEnv" -}}
+{{- $prefix := printf "%s__" (upper .part) -}}
+{{- $out := list -}}
+{{- range (.env | fromYamlArray) }}
+{{- $var := dict "name" (printf "%s%s" $prefix .name) }}
+{{- if hasKey . "value" }}{{ $_ := set $var "value" (replace "$(" (printf "$(%s" $prefix) (toString .value)) }}{{ end }}
+{{- if hasKey . "valueFrom" }}{{ $_ := set $var "valueFrom" .valueFrom }}{{ end }}
+{{- $out = append $out $var }}
+{{- end }}
+{{- toYaml $out }}
+{{- end -}}
+
+{{/* Egress to webhook receivers (the notifications service's, or the monolith's): an egress rule list, indented for a policy. */}}
+{{- define "tessera.webhookEgress" -}}
+{{- $root := . }}
+    {{- if $root.Values.networkPolicies.allowWebhookEgress }}
+    # Webhooks go to the internet; the service itself refuses private and metadata addresses.
+    - to:
+        - ipBlock:
+            cidr: 0.0.0.0/0
+            except: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16, 100.64.0.0/10, 127.0.0.0/8]
+      ports:
+        - { protocol: TCP, port: 443 }
+        {{- if $root.Values.webhooks.allowHttp }}
+        - { protocol: TCP, port: 80 }
+        {{- end }}
+    {{- if $root.Values.webhooks.allowPrivate }}
+    # Local clusters (webhooks.allowPrivate): receivers on private addresses, on any port (the service
+    # allows them too); link-local (cloud metadata) stays closed.
+    - to:
+        - ipBlock: { cidr: 10.0.0.0/8 }
+        - ipBlock: { cidr: 172.16.0.0/12 }
+        - ipBlock: { cidr: 192.168.0.0/16 }
+        - ipBlock: { cidr: 100.64.0.0/10 }
+    {{- end }}
+    {{- end }}
+{{- end -}}

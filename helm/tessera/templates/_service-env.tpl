@@ -90,3 +90,59 @@ service connects as, data privileges only. It gets nothing else: no peers, no Re
 {{- end }}
 {{- end }}
 {{- end -}}
+
+{{/* The edge's environment. Call with (dict "root" $ "cfg" .Values.edge). */}}
+{{- define "tessera.edgeEnv" -}}
+- name: PORT
+  value: {{ .cfg.port | quote }}
+- name: GRPC_PORT
+  value: {{ .cfg.grpcPort | quote }}
+- name: GRPC_REFLECTION
+  value: {{ .cfg.grpcReflection | quote }}
+- name: METRICS_PORT
+  value: {{ .root.Values.metricsPort | quote }}
+- name: LOG_LEVEL
+  value: {{ .root.Values.logLevel | quote }}
+- name: DRAIN_DELAY_MS
+  value: {{ mul .root.Values.drainDelaySeconds 1000 | quote }}
+- name: TRUST_PROXY
+  value: {{ .cfg.trustProxy | quote }}
+- name: JWT_ISSUER
+  value: {{ .root.Values.auth.issuer | quote }}
+- name: JWT_AUDIENCE
+  value: {{ .root.Values.auth.audience | quote }}
+- name: JWT_MAX_AGE_S
+  value: {{ .root.Values.auth.accessTokenTtlSeconds | quote }}
+{{- include "tessera.redisEnv" (dict "root" .root "user" "edge") | trim | nindent 0 }}
+{{- include "tessera.peerEnv" (dict "root" .root "node" (include "tessera.topology" .root | fromYaml).edge) | trim | nindent 0 }}
+{{- include "tessera.serviceIdentityEnv" (dict "root" .root "name" "edge") | trim | nindent 0 }}
+{{- range $k, $v := .cfg.env }}
+- name: {{ $k }}
+  value: {{ $v | quote }}
+{{- end }}
+{{- end -}}
+
+{{/*
+The monolith's environment: its own settings, then every part's (each service's and the edge's, exactly as they
+are apart) under the part's prefix (USERS__DATABASE_CLUSTERS); peers become in-process in the monolith itself.
+With "migrate" true, the migrate init container's: each service's migration settings, nothing else.
+*/}}
+{{- define "tessera.monolithEnv" -}}
+{{- $root := .root -}}
+- name: METRICS_PORT
+  value: {{ $root.Values.metricsPort | quote }}
+- name: LOG_LEVEL
+  value: {{ $root.Values.logLevel | quote }}
+- name: DRAIN_DELAY_MS
+  value: {{ mul $root.Values.drainDelaySeconds 1000 | quote }}
+{{- range $name, $cfg := $root.Values.services }}
+{{- include "tessera.prefixedEnv" (dict "part" $name "env" (include "tessera.serviceEnv" (dict "root" $root "name" $name "cfg" $cfg "migrate" $.migrate))) | nindent 0 }}
+{{- end }}
+{{- if not .migrate }}
+{{- include "tessera.prefixedEnv" (dict "part" "edge" "env" (include "tessera.edgeEnv" (dict "root" $root "cfg" $root.Values.edge))) | nindent 0 }}
+{{- end }}
+{{- range $k, $v := .cfg.env }}
+- name: {{ $k }}
+  value: {{ $v | quote }}
+{{- end }}
+{{- end -}}

@@ -18,6 +18,9 @@ import { currentCallContext } from './call-context';
 import { grpcMetrics, methodType, splitMethodPath } from './grpc-metrics';
 import { MetadataKeys } from './metadata-keys';
 import { inProcessMethod, isInProcessTarget } from './in-process';
+import type { CallOptions } from './call-options';
+
+export type { CallOptions } from './call-options';
 
 export interface ClientOptions {
   registry: Registry;
@@ -33,18 +36,6 @@ export interface ClientOptions {
   bearer?: string | undefined;
 }
 
-export interface CallOptions {
-  /** Extra request metadata. */
-  metadata?: Record<string, string>;
-  /** The signed-in principal's access token, forwarded as `authorization: Bearer …` (user-scoped methods need it). */
-  bearer?: string | undefined;
-  /** Deadline for this call, relative; the incoming call's deadline still caps it. */
-  deadlineMs?: number;
-  /** Cancels the call. */
-  signal?: AbortSignal;
-  /** Receives the response trailers (e.g. a consistency token). */
-  onTrailers?: (trailers: Metadata) => void;
-}
 
 type UnaryMethod<Req, Res> = (
   request: Req,

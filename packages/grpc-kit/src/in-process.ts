@@ -3,7 +3,7 @@ import { codeName } from '@tessera/errors';
 import type { ServiceTokenSigner } from '@tessera/auth';
 import type { Registry } from 'prom-client';
 import { currentCallContext } from './call-context';
-import type { CallOptions } from './client';
+import type { CallOptions } from './call-options';
 import { grpcMetrics, splitMethodPath } from './grpc-metrics';
 import { MetadataKeys } from './metadata-keys';
 

@@ -5,7 +5,7 @@ import { createClient, GrpcStatus, MetadataKeys, type PromiseClient, type Runnin
 import { eventually, sharedRedisUrl, testDatabase, type TestDatabase } from '@tessera/testing';
 import { startTokenService, type TokenService } from '../../users/test/fixtures/token-service';
 import { loadCatalogConfig } from '../src/config';
-import { startCatalogService } from '../src/main';
+import { startCatalogService } from '../src/service';
 
 let orderSeq = 0;
 const newOrderId = () => `ord_${composeId({ timeMs: Date.now(), shard: 7, sequence: orderSeq++ % 4096 })}`;

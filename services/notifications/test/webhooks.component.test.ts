@@ -7,7 +7,7 @@ import { createRegistry } from '@tessera/metrics';
 import { actingAsNamedUser, eventually, testDatabase, type TestDatabase } from '@tessera/testing';
 import { startTokenService, type TokenService } from '../../users/test/fixtures/token-service';
 import { loadNotificationsConfig } from '../src/config';
-import { startNotificationsService } from '../src/main';
+import { startNotificationsService } from '../src/service';
 
 const userId = () => formatId('user', composeId({ timeMs: Date.now(), shard: 9, sequence: Math.floor(Math.random() * 4096) }));
 

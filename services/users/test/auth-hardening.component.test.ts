@@ -6,7 +6,7 @@ import { createRegistry } from '@tessera/metrics';
 import { createClient, GrpcStatus, MetadataKeys, type PromiseClient, type RunningService, type ServiceError } from '@tessera/grpc-kit';
 import { sharedRedisUrl, testDatabase, type TestDatabase } from '@tessera/testing';
 import { actingAsNamedUser, identities, testSigningKeys, usersTestConfig } from './fixtures/users-config';
-import { startUsersService } from '../src/main';
+import { startUsersService } from '../src/service';
 
 const PASSWORD = 'a perfectly long password';
 

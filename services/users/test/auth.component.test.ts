@@ -5,7 +5,7 @@ import { createRegistry } from '@tessera/metrics';
 import { createClient, GrpcStatus, type PromiseClient, type RunningService, type ServiceError } from '@tessera/grpc-kit';
 import { sharedRedisUrl, testDatabase, until, type TestDatabase } from '@tessera/testing';
 import { actingAsNamedUser, identities, testSigningKeys, usersTestConfig } from './fixtures/users-config';
-import { startUsersService } from '../src/main';
+import { startUsersService } from '../src/service';
 
 const ADMIN = { email: 'root@tessera.test', password: 'admin password long enough' };
 

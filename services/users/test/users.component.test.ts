@@ -7,7 +7,7 @@ import { createRegistry } from '@tessera/metrics';
 import { createClient, GrpcStatus, MetadataKeys, type PromiseClient, type RunningService, type ServiceError } from '@tessera/grpc-kit';
 import { testDatabase, type TestDatabase } from '@tessera/testing';
 import { testSigningKeys, usersTestConfig } from './fixtures/users-config';
-import { startUsersService } from '../src/main';
+import { startUsersService } from '../src/service';
 
 describe('users service (real gRPC server, real Postgres)', () => {
   let db: TestDatabase;
