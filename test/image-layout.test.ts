@@ -37,7 +37,7 @@ describe('the runtime image layout', () => {
     }
     execFileSync('npm', ['ci', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: src, stdio: 'pipe' });
     execFileSync('npm', ['run', 'build'], { cwd: src, stdio: 'pipe' });
-    for (const service of [...SERVICE_NAMES, 'edge']) execFileSync(process.execPath, ['scripts/stage-image.mjs', service, image(service)], { cwd: src, stdio: 'pipe' });
+    for (const service of [...SERVICE_NAMES, 'edge', 'monolith']) execFileSync(process.execPath, ['scripts/stage-image.mjs', service, image(service)], { cwd: src, stdio: 'pipe' });
     // The image's root filesystem is read-only: nothing may need to write next to the code.
     execFileSync('chmod', ['-R', 'a-w', path.join(work, 'image')]);
   }, 240_000);
@@ -111,6 +111,44 @@ describe('the runtime image layout', () => {
     const codes = await Promise.all(running.map(async (r) => `${r.service}: ${await r.exit}`));
     expect(codes).toEqual([...SERVICE_NAMES, 'edge'].map((s) => `${s}: 0`));
   }, 180_000);
+
+  test('when the monolith runs from its image folder alone, then `main.js migrate` applies every part\'s migrations and it serves through its parts in-process', async () => {
+    // Each part's settings under its prefix, as the chart and the runner give them; its own databases.
+    const env: Record<string, string> = { HOST: '127.0.0.1', METRICS_PORT: '0', DRAIN_DELAY_MS: '0' };
+    for (const service of SERVICE_NAMES) {
+      const db = await testDatabase(`image_monolith_${service}`);
+      dbs.push(db);
+      const prefix = `${service.toUpperCase()}__`;
+      env[`${prefix}DATABASE_CLUSTERS`] = JSON.stringify([{ name: 'main', primary: db.primaryUrl, replicas: [db.replicaUrl] }]);
+      if (usesRedis(service)) env[`${prefix}REDIS_URL`] = sharedRedisUrl();
+      for (const [k, v] of Object.entries(peerEnv(service, () => 'in-process:'))) env[`${prefix}${k}`] = v;
+    }
+    env.USERS__SCRYPT_LOG_N = '10';
+    const port = await freePort();
+    Object.assign(env, { EDGE__PORT: String(port), EDGE__GRPC_PORT: '0', EDGE__REDIS_URL: sharedRedisUrl() });
+    const migrateOutput = { text: '' };
+    const migrate = run('monolith', ['migrate'], env);
+    expect(`monolith migrate → ${await exited(migrate, migrateOutput)} ${migrateOutput.text.slice(-1500)}`).toMatch(/^monolith migrate → 0 /);
+    expect(migrateOutput.text).toMatch(/migrations applied/);
+    const output = { text: '' };
+    const monolith = run('monolith', [], env);
+    const exit = exited(monolith, output);
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await until('the monolith is ready with every part up', async () => {
+        const res = await fetch(`${base}/readyz`).catch(() => undefined);
+        const body = res ? ((await res.json()) as { dependencies: Record<string, string> }) : undefined;
+        return res?.status === 200 && Object.values(body!.dependencies).filter((d) => d === 'up').length === SERVICE_NAMES.length;
+      }, 60_000, 200);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\n${output.text.slice(-1500)}`);
+    }
+    expect((await fetch(`${base}/api/v2/products`)).status).toBe(200);
+    const signup = await fetch(`${base}/api/v2/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `image-monolith-${Date.now()}@tessera.test`, password: 'an image layout password', display_name: 'Image' }) });
+    expect(signup.status).toBe(201);
+    monolith.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  }, 120_000);
 
   test('when the Dockerfile installs before copying the sources, then it copies every workspace manifest (a missing one would break npm ci in the image)', () => {
     const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
