@@ -9,7 +9,7 @@ module.exports = {
   // TypeScript is type-checked once by `npm run typecheck`; Jest only transpiles.
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
   moduleNameMapper: { '^@tessera/(.*)$': '<rootDir>/packages/$1/src/index.ts' },
-  testMatch: ['<rootDir>/{packages,services}/*/test/**/*.test.ts', '<rootDir>/edge/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  testMatch: ['<rootDir>/{packages,services}/*/test/**/*.test.ts', '<rootDir>/edge/test/**/*.test.ts', '<rootDir>/monolith/test/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/packages/testing/src/jest-global-setup.ts',
   globalTeardown: '<rootDir>/packages/testing/src/jest-global-teardown.ts',
   testTimeout: 30_000,

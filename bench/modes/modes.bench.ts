@@ -47,7 +47,8 @@ interface ModeFacts {
 
 interface Isolation {
   killed: string;
-  routes: Record<string, { requests: number; failed: number; outageS: number }>;
+  /** Per route: requests, failures, the outage (first failure to last) and what the failures were (status or error). */
+  routes: Record<string, { requests: number; failed: number; outageS: number; causes: Record<string, number> }>;
 }
 
 export async function modesBench(argv: string[] = []): Promise<void> {
@@ -125,7 +126,10 @@ async function measureMode(mode: Mode, o: { durationS: number; warmupS: number; 
 async function killOneUnderLoad(mode: Mode, status: Status, data: { products: string[]; orders: string[] }, token: string): Promise<Isolation> {
   const killed = mode === 'monolith' ? 'monolith' : 'orders';
   const pid = status.processes.find((p) => p.name === killed)!.pid;
-  const routes: Record<string, { requests: number; failed: number; first?: number; last?: number }> = { 'GET /products/{id}': { requests: 0, failed: 0 }, 'GET /orders/{id}': { requests: 0, failed: 0 } };
+  const routes: Record<string, { requests: number; failed: number; causes: Record<string, number>; first?: number; last?: number }> = {
+    'GET /products/{id}': { requests: 0, failed: 0, causes: {} },
+    'GET /orders/{id}': { requests: 0, failed: 0, causes: {} },
+  };
   const started = Date.now();
   const end = started + 20_000;
   setTimeout(() => process.kill(pid, 'SIGKILL'), 5_000);
@@ -134,14 +138,15 @@ async function killOneUnderLoad(mode: Mode, status: Status, data: { products: st
       const products = i % 2 === 0;
       const route = products ? 'GET /products/{id}' : 'GET /orders/{id}';
       const url = products ? `${status.edge}/api/v2/products/${data.products[i % data.products.length]}` : `${status.edge}/api/v2/orders/${data.orders[i % data.orders.length]}`;
-      const ok = await fetch(url, { headers: products ? {} : { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2_000) }).then(
-        async (r) => (await r.arrayBuffer(), r.status === 200),
-        () => false,
+      const outcome = await fetch(url, { headers: products ? {} : { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(2_000) }).then(
+        async (r) => (await r.arrayBuffer(), String(r.status)),
+        (error: Error) => (error.name === 'TimeoutError' ? 'timeout' : 'connection error'),
       );
       const r = routes[route]!;
       r.requests++;
-      if (!ok) {
+      if (outcome !== '200') {
         r.failed++;
+        r.causes[outcome] = (r.causes[outcome] ?? 0) + 1;
         r.first ??= Date.now();
         r.last = Date.now();
         await new Promise((s) => setTimeout(s, 20));
@@ -149,7 +154,7 @@ async function killOneUnderLoad(mode: Mode, status: Status, data: { products: st
     }
   };
   await Promise.all(Array.from({ length: 8 }, (_, n) => client(n)));
-  return { killed, routes: Object.fromEntries(Object.entries(routes).map(([route, r]) => [route, { requests: r.requests, failed: r.failed, outageS: r.first === undefined ? 0 : (r.last! - r.first) / 1000 }])) };
+  return { killed, routes: Object.fromEntries(Object.entries(routes).map(([route, r]) => [route, { requests: r.requests, failed: r.failed, causes: r.causes, outageS: r.first === undefined ? 0 : (r.last! - r.first) / 1000 }])) };
 }
 
 function printTables(facts: ModeFacts[], o: { durationS: number; warmupS: number; rounds: number; connections: number }): void {
@@ -161,11 +166,12 @@ function printTables(facts: ModeFacts[], o: { durationS: number; warmupS: number
     const other = facts.find((f) => f.mode === 'microservices')!.rows.find((r) => r.workload === row.workload)!;
     console.log(`| ${row.workload} | ${row.mode} | ${fmt(rate(row))} | ${fmt(row.result.p50Ms, 2)} | ${fmt(row.result.p99Ms, 2)} | ${row.result.errors} | ${fmt(row.cpuUsPerRequest)} | ${row.mode === 'monolith' ? `${fmt(rate(row) / rate(other), 2)}×` : '–'} |`);
   }
+  const causes = (c: Record<string, number>) => (Object.keys(c).length ? ` (${Object.entries(c).map(([k, n]) => `${k} ×${n}`).join(', ')})` : '');
   console.log('\n| mode | Tessera processes | start (s) | peak RSS of Tessera processes (MB) | killed under load | product reads failed | product outage (s) | order reads failed | order outage (s) |');
   console.log('|---|---:|---:|---:|---|---:|---:|---:|---:|');
   for (const f of facts) {
     const p = f.isolation.routes['GET /products/{id}']!;
     const q = f.isolation.routes['GET /orders/{id}']!;
-    console.log(`| ${f.mode} | ${f.processes} | ${fmt(f.startS, 1)} | ${fmt(f.rssMb)} | ${f.isolation.killed} | ${p.failed} of ${p.requests} | ${fmt(p.outageS, 1)} | ${q.failed} of ${q.requests} | ${fmt(q.outageS, 1)} |`);
+    console.log(`| ${f.mode} | ${f.processes} | ${fmt(f.startS, 1)} | ${fmt(f.rssMb)} | ${f.isolation.killed} | ${p.failed} of ${p.requests}${causes(p.causes)} | ${fmt(p.outageS, 1)} | ${q.failed} of ${q.requests}${causes(q.causes)} | ${fmt(q.outageS, 1)} |`);
   }
 }

@@ -16,7 +16,7 @@ import { SERVICE_NAMES, type MonolithConfig, type ServiceName } from './config';
 import { EDGE, SERVICES } from './parts';
 
 /** Start order: each service after the ones it calls or pushes events to (users, catalog and notifications need no one). */
-const WAVES: ServiceName[][] = [['users'], ['catalog', 'notifications'], ['payments'], ['orders']];
+export const WAVES: ServiceName[][] = [['users'], ['catalog', 'notifications'], ['payments'], ['orders']];
 
 export interface RunningMonolith {
   /** The REST port. */
