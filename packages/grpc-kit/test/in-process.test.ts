@@ -52,6 +52,19 @@ describe.each(['socket', 'in-process'] as const)('a call over %s', (transport) =
     return { client: createClient(users.UsersServiceClient, users.UsersServiceService, server.target, { registry, ...clientOptions }), target: server.target, serverRegistry: server.registry, clientRegistry: registry };
   };
 
+  /** A handler that takes 3 s unless its call is cancelled; `aborted()` says whether it saw the cancellation. */
+  const startSlow = async () => {
+    let aborted = false;
+    const started = await start({
+      getUser: async (req, ctx) => {
+        ctx.signal.addEventListener('abort', () => (aborted = true));
+        await sleep(3_000, ctx.signal);
+        return { user: aUser(req.id) };
+      },
+    });
+    return { ...started, aborted: () => aborted };
+  };
+
   test('when the handler answers, then the caller gets the response and its trailers', async () => {
     const { client } = await start({
       getUser: async (req, ctx) => {
@@ -79,35 +92,21 @@ describe.each(['socket', 'in-process'] as const)('a call over %s', (transport) =
   });
 
   test('when the handler outlives the deadline, then the caller gets DEADLINE_EXCEEDED and the handler is cancelled', async () => {
-    let aborted = false;
-    const { client } = await start({
-      getUser: async (req, ctx) => {
-        ctx.signal.addEventListener('abort', () => (aborted = true));
-        await sleep(3_000, ctx.signal);
-        return { user: aUser(req.id) };
-      },
-    });
+    const { client, aborted } = await startSlow();
     const started = Date.now();
     await expect(client.getUser({ id: 'usr_slow' }, { deadlineMs: 150 })).rejects.toMatchObject({ code: GrpcStatus.DEADLINE_EXCEEDED });
     expect(Date.now() - started).toBeLessThan(1_500);
     await new Promise((r) => setTimeout(r, 100));
-    expect(aborted).toBe(true);
+    expect(aborted()).toBe(true);
   });
 
   test('when the caller cancels, then the call ends CANCELLED and the handler sees it', async () => {
-    let aborted = false;
-    const { client } = await start({
-      getUser: async (req, ctx) => {
-        ctx.signal.addEventListener('abort', () => (aborted = true));
-        await sleep(3_000, ctx.signal);
-        return { user: aUser(req.id) };
-      },
-    });
+    const { client, aborted } = await startSlow();
     const cancel = new AbortController();
     setTimeout(() => cancel.abort(), 100);
     await expect(client.getUser({ id: 'usr_slow' }, { signal: cancel.signal })).rejects.toMatchObject({ code: GrpcStatus.CANCELLED });
     await new Promise((r) => setTimeout(r, 100));
-    expect(aborted).toBe(true);
+    expect(aborted()).toBe(true);
   });
 
   test('when a handler calls on, then the downstream call inherits the deadline, request id and trace', async () => {
