@@ -13,7 +13,7 @@ describe('production build', () => {
   test('when the edge bundle is built and run with plain node, then it serves /healthz and exits 0 on SIGTERM', async () => {
     execFileSync(process.execPath, ['scripts/build.mjs', 'edge'], { cwd: ROOT, stdio: 'pipe' });
     const port = await freePort();
-    const child = spawn(process.execPath, ['edge/dist/main.js'], { cwd: ROOT, env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), METRICS_PORT: '0', DRAIN_DELAY_MS: '0' }, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['edge/dist/main.js'], { cwd: ROOT, env: { PATH: process.env.PATH, HOST: '127.0.0.1', PORT: String(port), GRPC_PORT: '0', METRICS_PORT: '0', DRAIN_DELAY_MS: '0' }, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
       const deadline = Date.now() + 20_000;

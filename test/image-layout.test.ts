@@ -88,7 +88,7 @@ describe('the runtime image layout', () => {
     }
     const edgePort = await freePort();
     const edgeOutput = { text: '' };
-    const edge = run('edge', [], { HOST: '127.0.0.1', PORT: String(edgePort), METRICS_PORT: '0', DRAIN_DELAY_MS: '0', REDIS_URL: sharedRedisUrl(), ...peerEnv('edge', address) });
+    const edge = run('edge', [], { HOST: '127.0.0.1', PORT: String(edgePort), GRPC_PORT: '0', METRICS_PORT: '0', DRAIN_DELAY_MS: '0', REDIS_URL: sharedRedisUrl(), ...peerEnv('edge', address) });
     running.push({ service: 'edge', child: edge, output: edgeOutput, exit: exited(edge, edgeOutput) });
 
     const base = `http://127.0.0.1:${edgePort}`;
