@@ -330,6 +330,21 @@ describe.each(['microservices', 'monolith'] as const)('the REST edge over the re
     await stack.edges.splice(index, 1)[0]!.stop();
   });
 
+  test('when the metrics are scraped, then every family is declared once, the edge counts its calls to the services, and in a monolith each part\'s series carry its component', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${stack.edges[0]!.metricsPort}/metrics`)).text();
+    const declared = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!);
+    expect(declared.length).toBeGreaterThan(20);
+    expect(declared.filter((name, i) => declared.indexOf(name) !== i)).toEqual([]);
+    expect(text).toMatch(/^grpc_client_handled_total\{[^}]*grpc_service="tessera\.orders\.v1\.OrdersService"[^}]*grpc_code="OK"[^}]*\} [1-9]/m);
+    expect(text.match(/^process_cpu_user_seconds_total(\{[^}]*\})? /gm)).toHaveLength(1);
+    if (mode === 'monolith') {
+      // The services' own series, served by the monolith's one endpoint and told apart by component.
+      for (const part of ['users', 'catalog', 'orders', 'payments', 'notifications']) {
+        expect([part, new RegExp(`^grpc_server_handled_total\\{[^}]*component="${part}"`, 'm').test(text)]).toEqual([part, true]);
+      }
+    }
+  });
+
   test('when /healthz and /readyz are asked, then the stack is alive and ready with every service up, and /docs lists the routes', async () => {
     expect((await http(base, 'GET', '/healthz')).status).toBe(200);
     expect((await http(base, 'GET', '/readyz')).body).toEqual({ status: 'ready', dependencies: { users: 'up', catalog: 'up', orders: 'up', payments: 'up', notifications: 'up' } });
