@@ -196,11 +196,13 @@ export class GrpcServer {
       bindInProcess(definition, async (request, metadata, deadline, signal) => {
         metrics.serverStarted.inc(labels);
         const started = process.hrtime.bigint();
-        const finish = (code: number, ctx?: CallContext) => {
+        const finish = (answered: number, ctx: CallContext) => {
+          // A call its caller gave up on ends as the caller saw it, as the socket server's interceptor records it.
+          const code = signal.aborted ? (Date.now() >= deadline ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.CANCELLED) : answered;
           const done = { ...labels, grpc_code: codeName(code) };
           metrics.serverHandled.inc(done);
           metrics.serverHandlingSeconds.observe(done, Number(process.hrtime.bigint() - started) / 1e9);
-          ctx?.logger.debug({ grpc: definition.path, code: done.grpc_code, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10 }, 'rpc');
+          ctx.logger.debug({ grpc: definition.path, code: done.grpc_code, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10 }, 'rpc');
         };
         this.inFlight++;
         const { ctx, handled } = serve(request, metadata, deadline, signal, 'in-process');

@@ -91,13 +91,15 @@ describe.each(['socket', 'in-process'] as const)('a call over %s', (transport) =
     await expect(client.getUser({ id: 'usr_2' })).rejects.toMatchObject({ code: GrpcStatus.INTERNAL, details: 'internal error' });
   });
 
-  test('when the handler outlives the deadline, then the caller gets DEADLINE_EXCEEDED and the handler is cancelled', async () => {
-    const { client, aborted } = await startSlow();
+  test('when the handler outlives the deadline, then the caller gets DEADLINE_EXCEEDED, the handler is cancelled, and the server counts it so', async () => {
+    const { client, aborted, serverRegistry } = await startSlow();
     const started = Date.now();
     await expect(client.getUser({ id: 'usr_slow' }, { deadlineMs: 150 })).rejects.toMatchObject({ code: GrpcStatus.DEADLINE_EXCEEDED });
     expect(Date.now() - started).toBeLessThan(1_500);
     await new Promise((r) => setTimeout(r, 100));
     expect(aborted()).toBe(true);
+    const handled = (await serverRegistry.getSingleMetric('grpc_server_handled_total')!.get()).values.filter((v) => v.labels.grpc_method === 'GetUser');
+    expect(handled.map((v) => [v.labels.grpc_code, v.value])).toEqual([['DEADLINE_EXCEEDED', 1]]);
   });
 
   test('when the caller cancels, then the call ends CANCELLED and the handler sees it', async () => {
