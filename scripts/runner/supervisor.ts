@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -127,7 +127,7 @@ export function portAnswers(port: number, host = '127.0.0.1'): Promise<boolean> 
 async function waitForPort(port: number, timeoutMs: number, died: () => boolean, spec: ProcessSpec): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await portAnswers(port))) {
-    if (died()) throw new Error(`${spec.name} exited while starting; see ${spec.logFile}`);
+    if (died()) throw new Error(`${spec.name} exited while starting${lastWords(spec.logFile)}; see ${spec.logFile}`);
     if (Date.now() > deadline) throw new Error(`${spec.name} did not listen on port ${port} within ${timeoutMs / 1000} s; see ${spec.logFile}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -142,4 +142,35 @@ export async function assertPortFree(port: number, what: string): Promise<void> 
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
   if (!free) throw new Error(`port ${port} (${what}) is already in use: stop what uses it (e.g. \`lsof -i :${port}\`) or pick another with --port`);
+}
+
+/**
+ * Why a process that died said it died: its last fatal or error log line, or the
+ * plain text it wrote last (a configuration error names each bad variable), so
+ * the console says which setting is wrong instead of only where the log is.
+ */
+export function lastWords(logFile: string): string {
+  let text: string;
+  try {
+    text = readFileSync(logFile, 'utf8').slice(-8_192);
+  } catch {
+    return '';
+  }
+  const lines = text.split('\n').filter((line) => line.trim());
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i]!;
+    if (!line.startsWith('{')) {
+      // Plain text: the block it belongs to (a config error is a title line and one line per variable).
+      let start = i;
+      while (start > 0 && !lines[start - 1]!.startsWith('{') && i - start < 8) start--;
+      return `: ${lines.slice(start, i + 1).map((l) => l.trim()).join(' ')}`;
+    }
+    try {
+      const entry = JSON.parse(line) as { level?: string | number; msg?: string; err?: { message?: string } };
+      if (entry.level === 'fatal' || entry.level === 'error' || (typeof entry.level === 'number' && entry.level >= 50)) return `: ${[entry.msg, entry.err?.message].filter(Boolean).join(': ')}`;
+    } catch {
+      continue;
+    }
+  }
+  return '';
 }
