@@ -312,6 +312,19 @@ describe.each(['microservices', 'monolith'] as const)('the REST edge over the re
     expect(statuses).toEqual([200, 200, 200, 429, 429]);
     const metrics = await (await fetch(`http://127.0.0.1:${stack.edges[stack.edges.length - 1]!.metricsPort}/metrics`)).text();
     expect(Number(/^http_rate_limit_store_errors_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(3);
+    // Refusals are counted on the route they were for, like its successes.
+    expect(metrics).toMatch(/^http_server_request_duration_seconds_count\{method="GET",route="\/api\/v2\/products\/:id",status="429"[^}]*\} 2$/m);
+  });
+
+  test('when requests fail authentication, name no such object, or are malformed, then each is counted on its templated route, per version', async () => {
+    const user = await signUp();
+    expect((await http(base, 'GET', '/api/v2/orders/ord_1')).status).toBe(401);
+    expect((await http(base, 'GET', '/api/v2/orders/ord_1', { token: user.token })).status).toBe(404);
+    expect((await http(base, 'GET', '/api/v1/orders/1', { token: user.token })).status).toBe(404);
+    expect((await http(base, 'GET', '/api/v2/orders?limit=banana', { token: user.token })).status).toBe(400);
+    const text = await (await fetch(`http://127.0.0.1:${stack.edges[0]!.metricsPort}/metrics`)).text();
+    const counted = (route: string, status: number) => new RegExp(`^http_server_request_duration_seconds_count\\{method="GET",route="${route.replace(/\//g, '\\/')}",status="${status}"[^}]*\\} [1-9]`, 'm').test(text);
+    expect([counted('/api/v2/orders/:id', 401), counted('/api/v2/orders/:id', 404), counted('/api/v1/orders/:id', 404), counted('/api/v2/orders', 400)]).toEqual([true, true, true, true]);
   });
 
   test('when one service is down, then the edge stays ready (and says which is down), its routes answer 503 with Retry-After, and the other routes work', async () => {
