@@ -91,8 +91,15 @@ describe.each([
   test('when a user registers, orders, is notified, gets a signed webhook, cancels and is refunded, and the runner stops, then every step works and nothing is left running', async () => {
     expect(output).toMatch(/✔ Postgres: 2 shards/);
     expect(output).toMatch(mode === 'monolith' ? /✔ monolith: every service and the edge in one process/ : /catalog-2/);
-    const pids = [...output.matchAll(/│ \d+\s+│ '[^']+'\s+│ \d+\s+│ (\d+)\s+│/g)].map((m) => Number(m[1]));
+    // The status table: process, port, metrics port, pid, health, log. Tessera's processes have a metrics port;
+    // Postgres and Redis show their pids too, and no metrics port.
+    const rows = [...output.matchAll(/│ \d+\s+│ '([^']+)'\s+│ (\d+)\s+│ (\d+|'-')\s+│ (\d+)\s+│ 'up'\s+│/g)].map((m) => ({ name: m[1]!, metrics: m[3]!, pid: Number(m[4]) }));
+    const pids = rows.filter((r) => r.metrics !== "'-'").map((r) => r.pid);
     expect(pids.length).toBe(processes);
+    expect(rows.filter((r) => r.name.startsWith('postgres ')).length).toBe(4);
+    expect(rows.filter((r) => r.name === 'redis').length).toBe(1);
+    const metricsPort = Number(rows.find((r) => r.metrics !== "'-'")!.metrics);
+    expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toMatch(/^process_cpu_user_seconds_total/m);
 
     // register → login → browse
     const email = `e2e-${Date.now()}@tessera.local`;
@@ -135,7 +142,7 @@ describe.each([
     expect(counts.filter((l) => /status="5\d\d"/.test(l))).toEqual([]);
 
     // a crashed process (a catalog; the monolith: everything) is reported and restarted
-    const crashedPid = Number(new RegExp(`│ \\d+\\s+│ '${crashes}'\\s+│ \\d+\\s+│ (\\d+)`).exec(output)![1]);
+    const crashedPid = rows.find((r) => r.name === crashes)!.pid;
     process.kill(crashedPid, 'SIGKILL');
     await eventually('the crash to be reported', async () => (new RegExp(`${crashes} exited \\(SIGKILL\\); restarting`).test(output) ? true : undefined), SLOW);
     await eventually('products to be served again (by both catalogs)', async () => {

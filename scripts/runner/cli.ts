@@ -36,12 +36,17 @@ async function main(): Promise<void> {
     const readiness = await fetch(`${edgeUrl}/readyz`).then((r) => r.json() as Promise<{ status: string; dependencies: Record<string, string> }>, () => undefined);
     const down = Object.entries(readiness?.dependencies ?? {}).filter(([, state]) => state !== 'up').map(([name]) => name);
     const ready = readiness?.status === 'ready' && down.length === 0;
-    const rows = await Promise.all(
-      supervisor.status().map(async (s) => ({ process: s.name, port: s.port, pid: s.pid ?? '-', health: (await portAnswers(s.port)) ? 'up' : 'DOWN', logs: path.relative(process.cwd(), s.logFile) })),
+    // Every process of the platform, with where it listens, where it serves /metrics, and its pid.
+    const rows: { process: string; port: number; metrics: number | string; pid: number | string; health: string; logs: string }[] = await Promise.all(
+      supervisor.status().map(async (s) => ({ process: s.name, port: s.port, metrics: s.metricsPort ?? '-', pid: s.pid ?? '-', health: (await portAnswers(s.port)) ? 'up' : 'DOWN', logs: path.relative(process.cwd(), s.logFile) })),
     );
     for (const [shard, c] of Object.entries(platform.postgres)) {
-      rows.push({ process: `postgres ${shard} primary`, port: c.primary.port, pid: '-', health: 'up', logs: path.relative(process.cwd(), c.primary.logFile) });
-      rows.push({ process: `postgres ${shard} replica`, port: c.replicas[0]!.port, pid: '-', health: 'up', logs: path.relative(process.cwd(), c.replicas[0]!.logFile) });
+      for (const node of [c.primary, ...c.replicas]) {
+        rows.push({ process: `postgres ${shard} ${node.role}`, port: node.port, metrics: '-', pid: node.pid() ?? '-', health: (await portAnswers(node.port)) ? 'up' : 'DOWN', logs: path.relative(process.cwd(), node.logFile) });
+      }
+    }
+    for (const node of platform.redis?.nodes ?? []) {
+      rows.push({ process: 'redis', port: node.port, metrics: '-', pid: node.pid, health: (await portAnswers(node.port)) ? 'up' : 'DOWN', logs: path.relative(process.cwd(), node.logFile) });
     }
     console.table(rows);
     // The same facts for programs (the HTTP bench reads them): where everything listens and which process is which.
@@ -54,7 +59,7 @@ async function main(): Promise<void> {
           edgeMetrics: platform.edgeMetricsUrl,
           redis: platform.redisUrl,
           databases: Object.fromEntries(SERVICE_NAMES.map((s) => [s, platform!.databases(s)])),
-          processes: supervisor.status().map((s) => ({ name: s.name, pid: s.pid, port: s.port })),
+          processes: supervisor.status().map((s) => ({ name: s.name, pid: s.pid, port: s.port, metricsPort: s.metricsPort })),
           admin: { email: secrets.adminEmail, password: secrets.adminPassword },
           demoUser: DEMO_USER,
         },

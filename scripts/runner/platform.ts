@@ -136,6 +136,7 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
           entry: entry('monolith'),
           port: edgePort,
           logFile: logFile('monolith'),
+          metricsPort: edgeMetricsPort,
           env: {
             ...Object.assign({}, ...SERVICE_NAMES.map((service) => prefixed(service, serviceEnv(service)))),
             ...prefixed('edge', edgeEnv),
@@ -158,9 +159,10 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
         for (const wave of startWaves()) {
           await Promise.all(
             wave.flatMap((service) =>
-              instances(service).map(async ([name, port]) =>
-                supervisor.start({ name, entry: entry(`services/${service}`), port, logFile: logFile(name), env: { ...serviceEnv(service), GRPC_PORT: String(port), METRICS_PORT: String(await freePort()), ...profiles, ...hooks.env } }),
-              ),
+              instances(service).map(async ([name, port]) => {
+                const metricsPort = await freePort();
+                await supervisor.start({ name, entry: entry(`services/${service}`), port, metricsPort, logFile: logFile(name), env: { ...serviceEnv(service), GRPC_PORT: String(port), METRICS_PORT: String(metricsPort), ...profiles, ...hooks.env } });
+              }),
             ),
           );
         }
@@ -169,7 +171,7 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
       await step('demo data', () => seedDemoData({ users: target(ports.users), catalog: target(ports.catalogA, ports.catalogB) }, { email: secrets.adminEmail, password: secrets.adminPassword }), (r) => `${r.products ? `${r.products} products, ` : ''}user ${r.demoUser}`);
 
       await step(`edge: REST on http://localhost:${edgePort}, gRPC on localhost:${grpcPort}`, () =>
-        supervisor.start({ name: 'edge', entry: entry('edge'), port: edgePort, logFile: logFile('edge'), env: { ...edgeEnv, METRICS_PORT: String(edgeMetricsPort), ...profiles, ...hooks.env } }),
+        supervisor.start({ name: 'edge', entry: entry('edge'), port: edgePort, metricsPort: edgeMetricsPort, logFile: logFile('edge'), env: { ...edgeEnv, METRICS_PORT: String(edgeMetricsPort), ...profiles, ...hooks.env } }),
       );
     }
 

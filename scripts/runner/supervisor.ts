@@ -11,6 +11,8 @@ export interface ProcessSpec {
   entry: string;
   env: Record<string, string>;
   port: number;
+  /** Where it serves /metrics (shown in the status table and status.json). */
+  metricsPort?: number;
   logFile: string;
 }
 
@@ -58,8 +60,8 @@ export class Supervisor {
     m.healthy = true;
   }
 
-  status(): { name: string; port: number; pid: number | undefined; restarts: number; logFile: string }[] {
-    return [...this.managed.values()].map((m) => ({ name: m.spec.name, port: m.spec.port, pid: m.child?.pid, restarts: m.restarts, logFile: m.spec.logFile }));
+  status(): { name: string; port: number; metricsPort: number | undefined; pid: number | undefined; restarts: number; logFile: string }[] {
+    return [...this.managed.values()].map((m) => ({ name: m.spec.name, port: m.spec.port, metricsPort: m.spec.metricsPort, pid: m.child?.pid, restarts: m.restarts, logFile: m.spec.logFile }));
   }
 
   /** Sends a signal to one process by name (fault injection: SIGKILL, SIGSTOP, SIGCONT, SIGTERM). */

@@ -29,6 +29,8 @@ export interface PostgresNode {
   readonly port: number;
   readonly dataDir: string;
   readonly logFile: string;
+  /** The postmaster's pid while it runs. */
+  pid(): number | undefined;
   url(database?: string): string;
   /** Fast shutdown (SIGINT): rolls back open transactions, closes connections. */
   stop(): Promise<void>;
@@ -205,6 +207,7 @@ function makeNode(spec: {
     dataDir: spec.dir,
     logFile,
     url: spec.url,
+    pid: () => (proc?.isRunning() ? proc.pid : undefined),
     async start() {
       if (proc?.isRunning()) return;
       clearStalePid(spec.dir);

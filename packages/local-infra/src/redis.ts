@@ -9,6 +9,8 @@ export interface RedisNode {
   readonly port: number;
   readonly url: string;
   readonly logFile: string;
+  /** The redis-server process. */
+  readonly pid: number;
   /** Cluster bus port, for cluster-enabled nodes. */
   readonly busPort?: number;
   stop(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startRedis(options: { dir: string; port?: number; host?: s
     port,
     url: `redis://${host}:${port}`,
     logFile,
+    pid: proc.pid,
     ...(busPort ? { busPort } : {}),
     async stop() {
       if (!proc.isRunning()) return;
