@@ -55,7 +55,7 @@ async function main(): Promise<number> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   const exits: string[] = [];
   const platform = await startPlatform(
-    { port: 0, grpcPort: 0, dataDir, fresh: true, replicaDelayMs: 0, redisCluster, host: '127.0.0.1', bundles: false, monolith: false },
+    { port: 0, grpcPort: 0, dataDir, fresh: true, replicaDelayMs: 0, redisCluster, host: '127.0.0.1', bundles: false, monolith: false, monitoring: false },
     {
       report: (line) => exits.push(line.trim()),
       // The campaign's own traffic must not be rate-limited; the limits stay on.

@@ -11,18 +11,21 @@ import { SERVICE_NAMES } from '@tessera/local-infra';
 import { DEMO_USER } from './demo-data';
 import { parseOptions } from './options';
 import { startPlatform } from './platform';
+import { step } from './progress';
+import { LOCAL_NAMESPACE, startPrometheus, type RunningPrometheus } from './prometheus';
 import { portAnswers } from './supervisor';
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
   const started = Date.now();
   let platform: Awaited<ReturnType<typeof startPlatform>> | undefined;
+  let prometheus: RunningPrometheus | undefined;
   let stopping = false;
   const onSignal = () => {
     if (stopping) return;
     stopping = true;
     process.stdout.write('\nstopping Tessera…\n');
-    void (platform?.stop() ?? Promise.resolve()).then(() => {
+    void Promise.all([prometheus?.stop(), platform?.stop()]).then(() => {
       process.stdout.write('stopped.\n');
       process.exit(0);
     });
@@ -32,6 +35,14 @@ async function main(): Promise<void> {
 
   try {
     platform = await startPlatform(options);
+    if (options.monitoring) {
+      const targets = platform.supervisor.status().map((s) => ({ name: s.name, metricsPort: s.metricsPort! }));
+      // Monitoring is an extra: without it the platform still runs, and the console says why it is missing.
+      prometheus = await step('Prometheus, scraping every process as the chart\'s monitors would', () => startPrometheus({ dir: path.join(options.dataDir, 'prometheus'), targets }), (p) => p.url).catch((error: unknown) => {
+        process.stdout.write(`  (running without it: ${(error as Error).message})\n`);
+        return undefined;
+      });
+    }
     const { supervisor, secrets, edgeUrl } = platform;
     const readiness = await fetch(`${edgeUrl}/readyz`).then((r) => r.json() as Promise<{ status: string; dependencies: Record<string, string> }>, () => undefined);
     const down = Object.entries(readiness?.dependencies ?? {}).filter(([, state]) => state !== 'up').map(([name]) => name);
@@ -74,6 +85,7 @@ async function main(): Promise<void> {
         '',
         `Tessera is ready at ${base} (readiness: ${ready ? 'ready' : `NOT READY${down.length ? ` (${down.join(', ')} down)` : ''} — see the logs`}) after ${((Date.now() - started) / 1000).toFixed(1)} s`,
         `  API docs:   ${base}/docs   (OpenAPI: ${base}/api/v2/openapi.json)`,
+        ...(prometheus ? [`  Prometheus: ${prometheus.url.replace('127.0.0.1', 'localhost')}   (namespace="${LOCAL_NAMESPACE}", a job per Service: the chart's dashboard queries work as they are)`] : []),
         `  gRPC:       ${platform.grpcAddress.replace('127.0.0.1', 'localhost')}   (the services' public RPCs, same credentials and limits as REST; see "Call it over gRPC" in the README)`,
         `  admin:      ${secrets.adminEmail} / ${secrets.generated ? secrets.adminPassword : '(from TESSERA_ADMIN_PASSWORD)'}`,
         `  demo user:  ${DEMO_USER.email} / ${DEMO_USER.password}`,

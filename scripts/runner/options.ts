@@ -15,6 +15,8 @@ export interface RunnerOptions {
   bundles: boolean;
   /** Every service and the edge in one process (monolith mode) instead of a process each. */
   monolith: boolean;
+  /** Run a Prometheus (the `prometheus` binary) scraping every process, as the chart's monitors would. */
+  monitoring: boolean;
 }
 
 const HELP = `npm start -- [options]      (every option also reads an environment variable)
@@ -30,6 +32,9 @@ const HELP = `npm start -- [options]      (every option also reads an environmen
                          instead of the sources under tsx (TESSERA_BUNDLES=1)
   --monolith             every service and the edge in one process, calling each other in-process
                          (TESSERA_MONOLITH=1); see "Monolith or microservices?" in the README
+  --monitoring           also run Prometheus (needs the prometheus binary: apt-get install prometheus)
+                         scraping every process with the labels the chart's monitors add, so the
+                         chart's dashboard queries work against it (TESSERA_MONITORING=1)
   -h, --help             this text
 `;
 
@@ -45,6 +50,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RunnerOpti
       'redis-cluster': { type: 'boolean' },
       bundles: { type: 'boolean' },
       monolith: { type: 'boolean' },
+      monitoring: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -69,5 +75,6 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv): RunnerOpti
     host: '127.0.0.1',
     bundles: values.bundles ?? env.TESSERA_BUNDLES === '1',
     monolith: values.monolith ?? env.TESSERA_MONOLITH === '1',
+    monitoring: values.monitoring ?? env.TESSERA_MONITORING === '1',
   };
 }
