@@ -18,7 +18,7 @@ export async function startMetricsServer(registry: Pick<Registry, 'metrics' | 'c
       return;
     }
     registry.metrics().then(
-      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),
+      (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(withoutEmptyFamilies(body)),
       () => res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics collection failed\n'),
     );
   });
@@ -30,4 +30,25 @@ export async function startMetricsServer(registry: Pick<Registry, 'metrics' | 'c
     port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The exposition without families that have no series yet (a labelled counter
+ * nothing has counted): their HELP and TYPE lines alone say nothing, and
+ * make a scrape list families a process has not used.
+ */
+export function withoutEmptyFamilies(text: string): string {
+  const kept: string[] = [];
+  let header: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('# ')) {
+      // A header after a header with no sample between: the earlier family was empty.
+      if (header.length && header[0]!.split(' ')[2] !== line.split(' ')[2]) header = [];
+      header.push(line);
+    } else if (line) {
+      kept.push(...header, line);
+      header = [];
+    }
+  }
+  return kept.length ? `${kept.join('\n')}\n` : '';
 }
