@@ -10,6 +10,8 @@
  * baselines) from /proc over the measured window.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -106,6 +108,8 @@ export async function httpBench(argv: string[] = []): Promise<void> {
       profile: { type: 'string' },
       /** Copy the profiles here before the data folder goes. */
       'keep-profiles': { type: 'string' },
+      /** Tracing on: every process exports its spans over OTLP to a sink in this process (the cost of tracing). */
+      tracing: { type: 'boolean' },
     },
     strict: true,
   });
@@ -120,11 +124,15 @@ export async function httpBench(argv: string[] = []): Promise<void> {
   execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'ignore' });
 
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-data-'));
+  // A collector stand-in that accepts and drops spans, so the cost measured is the platform's own.
+  const sink = values.tracing ? createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'))) : undefined;
+  if (sink) await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
+  const tracingEnv = sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}` } : {};
   const quota = '1000000000';
   console.log('starting the platform (npm start --bundles)…');
   const runner = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/runner/cli.ts'), '--bundles', '--fresh', '--data-dir', dataDir, '--port', '0'], {
     cwd: ROOT,
-    env: { ...process.env, TESSERA_RATE_LIMIT_ANONYMOUS: quota, TESSERA_RATE_LIMIT_USER: quota, TESSERA_RATE_LIMIT_API_KEY: quota, TESSERA_RATE_LIMIT_AUTH: quota },
+    env: { ...process.env, ...tracingEnv, TESSERA_RATE_LIMIT_ANONYMOUS: quota, TESSERA_RATE_LIMIT_USER: quota, TESSERA_RATE_LIMIT_API_KEY: quota, TESSERA_RATE_LIMIT_AUTH: quota },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const children: ChildProcess[] = [];
@@ -194,6 +202,7 @@ export async function httpBench(argv: string[] = []): Promise<void> {
       cpSync(path.join(dataDir, 'profiles'), values['keep-profiles'], { recursive: true });
     }
     rmSync(dataDir, { recursive: true, force: true });
+    sink?.close();
   }
 }
 

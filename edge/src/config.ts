@@ -1,6 +1,6 @@
 import { env, loadConfig } from '@tessera/config';
 import proxyAddr from '@fastify/proxy-addr';
-import { serviceAuthConfigShape } from '@tessera/grpc-kit';
+import { serviceAuthConfigShape, tracingConfigShape } from '@tessera/grpc-kit';
 import { z } from 'zod';
 
 /** Everything the edge reads from its environment, validated once at start. */
@@ -12,6 +12,7 @@ export const edgeConfigShape = {
   /** Server reflection on the public gRPC port (grpcurl without protos): it lists every public method, so it is off unless asked for. */
   GRPC_REFLECTION: serviceAuthConfigShape.GRPC_REFLECTION,
   METRICS_PORT: env.port(9464),
+  ...tracingConfigShape,
   LOG_LEVEL: env.logLevel(),
   /** The edge's service identity (Ed25519 PEM): the services' policies let only the edge batch order reads and check API keys. */
   SERVICE_KEY: serviceAuthConfigShape.SERVICE_KEY,

@@ -1,5 +1,5 @@
 import { ConfigError, env, loadConfig } from '@tessera/config';
-import { IN_PROCESS_TARGET } from '@tessera/grpc-kit';
+import { IN_PROCESS_TARGET, tracingConfigShape } from '@tessera/grpc-kit';
 import { z } from 'zod';
 import { EDGE, SERVICES } from './parts';
 
@@ -8,6 +8,7 @@ export const monolithConfigShape = {
   HOST: env.host('0.0.0.0'),
   /** The one /metrics of the process: every part's series, each labelled with its `component`. */
   METRICS_PORT: env.port(9464),
+  ...tracingConfigShape,
   LOG_LEVEL: env.logLevel(),
   DRAIN_DELAY_MS: env.milliseconds(5_000),
   SHUTDOWN_TIMEOUT_MS: env.milliseconds(25_000),

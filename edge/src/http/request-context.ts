@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Histogram, type Registry } from 'prom-client';
 import { continueTrace } from '@tessera/grpc-kit';
+import { endSpan, startServerSpan, type Span } from '@tessera/tracing';
 import type { Principal } from '../auth/principal';
 
 /** What the edge knows about the request being served. */
@@ -10,6 +11,8 @@ export interface RequestContext {
   /** Epoch ms at arrival: the request's time budget counts from here. */
   started: number;
   principal?: Principal | undefined;
+  /** This request's span, when tracing is on. */
+  span?: Span | undefined;
 }
 
 declare module 'fastify' {
@@ -28,13 +31,19 @@ export function installRequestContext(app: FastifyInstance, registry: Registry):
   app.decorateRequest('ctx', null as unknown as RequestContext);
   app.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done) => {
     const trace = continueTrace(request.headers['x-request-id'], request.headers.traceparent);
-    request.ctx = { requestId: trace.requestId, traceparent: trace.traceparent, started: Date.now() };
+    // With tracing on, the request's span is what the services' spans hang from (its id is the traceparent passed on).
+    const span = startServerSpan(request.method, request.headers.traceparent, { 'http.request.method': request.method });
+    request.ctx = { requestId: trace.requestId, traceparent: span?.traceparent ?? trace.traceparent, started: Date.now(), span: span?.span };
     reply.header('x-request-id', trace.requestId);
     done();
   });
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
     const route = request.routeOptions.url;
     duration.observe({ method: request.method, route: route ?? 'unmatched', status: String(reply.statusCode) }, (Date.now() - request.ctx.started) / 1000);
+    if (request.ctx.span) {
+      request.ctx.span.updateName(`${request.method} ${route ?? 'unmatched'}`);
+      endSpan(request.ctx.span, { 'http.route': route ?? 'unmatched', 'http.response.status_code': reply.statusCode, 'tessera.request_id': request.ctx.requestId }, reply.statusCode >= 500);
+    }
     done();
   });
 }

@@ -1,3 +1,4 @@
+import { traced } from '@tessera/tracing';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { circuitBreaker, CircuitState, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Registry } from 'prom-client';
@@ -249,7 +250,7 @@ export class Cache<T> {
 
   private async store<R>(fn: (store: CacheStore) => Promise<R>, op: string): Promise<R> {
     try {
-      return await this.breaker.execute(() => fn(this.options.store));
+      return await traced(`redis ${op}`, { 'db.system.name': 'redis', 'tessera.cache': this.options.name }, () => this.breaker.execute(() => fn(this.options.store)));
     } catch (error) {
       this.metrics.errors.inc({ cache: this.options.name, op });
       throw error;

@@ -1,3 +1,4 @@
+import { traced } from '@tessera/tracing';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
 import { AppError, Code } from '@tessera/errors';
 import { formatToken, parseLsn, type ConsistencyToken } from './consistency';
@@ -231,7 +232,7 @@ export class ClusterDb {
     const end = this.metrics.queryDuration.startTimer({ ...labels, kind });
     this.metrics.inUse.inc(labels);
     try {
-      return await work();
+      return await traced(`SQL ${kind}`, { 'db.system.name': 'postgresql', 'db.namespace': this.name, 'tessera.db.role': role }, work);
     } catch (error) {
       const reason = error instanceof DbTimeoutError ? 'timeout' : isConnectionError(error) ? 'connection' : 'query';
       this.metrics.queryErrors.inc({ ...labels, kind, reason });

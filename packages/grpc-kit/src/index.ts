@@ -5,7 +5,7 @@ export { continueTrace, type TraceContext } from './trace-context';
 export { fromServiceError, isServiceError, toServiceError } from './error-mapping';
 export { onShutdown } from './shutdown';
 export { crashPoint } from './crash-point';
-export { runMain, serveGrpc, grpcServiceConfigShape, ownProcess, type Hosting, type RunningService, type ServeOptions } from './service-main';
+export { runMain, serveGrpc, grpcServiceConfigShape, tracingConfigShape, ownProcess, type Hosting, type RunningService, type ServeOptions } from './service-main';
 export { MetadataKeys } from './metadata-keys';
 export { incomingConsistencyTokens, returnConsistencyToken } from './consistency';
 export { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';

@@ -19,9 +19,11 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { AppError, Code, codeName, Reason } from '@tessera/errors';
 import { runInCallContext, traceFromMetadata, type CallContext } from './call-context';
 import { AdaptiveLimit, type AdaptiveLimitOptions, type Priority } from './adaptive-limit';
-import { toServiceError } from './error-mapping';
+import { isServiceError, toServiceError } from './error-mapping';
 import { findNulString } from './nul-guard';
 import { observabilityInterceptor } from './server-interceptors';
+import { endSpan, startServerSpan } from '@tessera/tracing';
+import { MetadataKeys } from './metadata-keys';
 import { grpcMetrics, splitMethodPath } from './grpc-metrics';
 import { bindInProcess, serviceError, unbindInProcess } from './in-process';
 import { authorizeCall, type CallAuthentication, type Policies, type Policy } from './policy';
@@ -57,6 +59,9 @@ export interface GrpcServerOptions {
   /** Adaptive admission (load shedding); omitted: none. Methods named in `critical` (e.g. "GetOrder") get headroom. */
   admission?: AdaptiveLimitOptions & { critical?: readonly string[] };
 }
+
+/** Codes that mean the server failed (a span's error status), as opposed to refusing the caller. */
+const SERVER_FAULTS: ReadonlySet<number> = new Set([GrpcStatus.UNKNOWN, GrpcStatus.INTERNAL, GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.DATA_LOSS]);
 
 /** Health service name that stays SERVING while the process drains: for liveness probes, which must not kill a draining pod. */
 const LIVENESS_SERVICE = 'liveness';
@@ -230,7 +235,9 @@ export class GrpcServer {
     const { logger } = this.options;
     const auth = this.options.auth ?? {};
     return (request: unknown, metadata: Metadata, deadline: number, signal: AbortSignal, peer: string): { ctx: CallContext; handled: Promise<unknown> } => {
-      const trace = traceFromMetadata(metadata);
+      // With tracing on, this call's span is the parent of the work it does and of the calls it makes.
+      const span = startServerSpan(`${audience}/${methodName}`, metadata.get(MetadataKeys.traceparent)[0], { 'rpc.system': 'grpc', 'rpc.service': audience, 'rpc.method': methodName });
+      const trace = span ? { ...traceFromMetadata(metadata), traceId: span.traceId, traceparent: span.traceparent } : traceFromMetadata(metadata);
       const ctx: CallContext = {
         ...trace,
         deadline,
@@ -244,16 +251,27 @@ export class GrpcServer {
       const nul = findNulString(request);
       const release = nul ? undefined : this.admission?.acquire(priority);
       if (!nul && this.admission && !release) this.shed.inc({ grpc_method: methodName });
-      const handled = nul
-        ? Promise.reject(AppError.invalidArgument('request has invalid fields', [{ field: nul, description: 'must not contain NUL characters' }]))
-        : this.admission && !release
-          ? Promise.reject(new AppError(Code.RESOURCE_EXHAUSTED, 'the service is overloaded; try again shortly', [], { reason: Reason.OVERLOADED, retryAfterMs: 1_000 }))
-          : policy.kind === 'public'
-            ? runInCallContext(ctx, () => handler(request, ctx))
-            : authorizeCall(policy, metadata, request, audience, auth).then((caller) => {
-                ctx.caller = caller;
-                return runInCallContext(ctx, () => handler(request, ctx));
-              });
+      const handle = (): Promise<unknown> =>
+        nul
+          ? Promise.reject(AppError.invalidArgument('request has invalid fields', [{ field: nul, description: 'must not contain NUL characters' }]))
+          : this.admission && !release
+            ? Promise.reject(new AppError(Code.RESOURCE_EXHAUSTED, 'the service is overloaded; try again shortly', [], { reason: Reason.OVERLOADED, retryAfterMs: 1_000 }))
+            : policy.kind === 'public'
+              ? runInCallContext(ctx, () => handler(request, ctx))
+              : authorizeCall(policy, metadata, request, audience, auth).then((caller) => {
+                  ctx.caller = caller;
+                  return runInCallContext(ctx, () => handler(request, ctx));
+                });
+      const handled = span ? span.run(handle) : handle();
+      if (span) {
+        handled.then(
+          () => endSpan(span.span, { 'rpc.grpc.status_code': GrpcStatus.OK }, false),
+          (error: unknown) => {
+            const code = error instanceof AppError ? error.code : isServiceError(error) ? error.code : GrpcStatus.INTERNAL;
+            endSpan(span.span, { 'rpc.grpc.status_code': code }, SERVER_FAULTS.has(code), codeName(code));
+          },
+        );
+      }
       if (release) void handled.then(() => release(), () => release(signal.aborted ? 'dropped' : 'ok'));
       return { ctx, handled };
     };

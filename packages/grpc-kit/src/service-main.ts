@@ -7,6 +7,12 @@ import { profileOnSignal } from './profiling';
 import { onShutdown } from './shutdown';
 import type { CallAuthentication } from './policy';
 import { serviceAuthConfigShape } from './service-auth';
+import { startTracing, stopTracing } from '@tessera/tracing';
+
+/** Where spans go (OTLP/HTTP, e.g. http://otel-collector:4318); unset: no tracing. Every process reads it. */
+export const tracingConfigShape = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+};
 
 /** The variables every gRPC service reads; services spread this into their own config shape. */
 export const grpcServiceConfigShape = {
@@ -28,6 +34,7 @@ export const grpcServiceConfigShape = {
    */
   ADMISSION_LIMIT_MIN: z.coerce.number().int().min(1).default(64),
   ADMISSION_LIMIT_MAX: z.coerce.number().int().min(0).default(2_048),
+  ...tracingConfigShape,
   ...serviceAuthConfigShape,
 };
 
@@ -58,7 +65,7 @@ export interface RunningService {
  * bad variable is one clear line and exit 1), start, and drain on SIGTERM; or,
  * with the argument `migrate`, apply the migrations and exit.
  */
-export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS: number; CPU_PROFILE_DIR?: string | undefined }>(
+export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS: number; CPU_PROFILE_DIR?: string | undefined; OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined }>(
   name: string,
   loadConfig: () => C,
   start: (config: C, logger: Logger) => Promise<{ stop(): Promise<void> }>,
@@ -90,8 +97,10 @@ export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; S
     );
     return;
   }
+  startTracing({ serviceName: name, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   start(config, logger).then(
-    (service) => onShutdown(logger, () => service.stop(), config.DRAIN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 5_000),
+    // The spans of the last requests go out after they are served.
+    (service) => onShutdown(logger, () => service.stop().then(stopTracing), config.DRAIN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 5_000),
     (error: unknown) => {
       logger.fatal({ err: error }, 'failed to start');
       logger.flush?.();
