@@ -29,6 +29,7 @@ COPY packages/logging/package.json ./packages/logging/
 COPY packages/metrics/package.json ./packages/metrics/
 COPY packages/outbox/package.json ./packages/outbox/
 COPY packages/testing/package.json ./packages/testing/
+COPY packages/tracing/package.json ./packages/tracing/
 COPY packages/workers/package.json ./packages/workers/
 COPY services/catalog/package.json ./services/catalog/
 COPY services/notifications/package.json ./services/notifications/

@@ -37,7 +37,12 @@ describeWithHelm('helm chart', () => {
   });
 
   test('when every profile, every values file and the pooler mode render, then every object passes the strict check (no unknown field, no wrong type, CloudNativePG objects included)', () => {
-    const renders = [...Object.values(profiles).map((files) => render(files).objects), render([path.join(CHART, 'ci', 'monitoring-values.yaml')]).objects, render([], ['postgres.connectVia=pooler']).objects];
+    const renders = [
+      ...Object.values(profiles).map((files) => render(files).objects),
+      render([path.join(CHART, 'ci', 'monitoring-values.yaml')]).objects,
+      render([], ['postgres.connectVia=pooler']).objects,
+      render(profiles.monolith!, ['tracing.otlpEndpoint=http://otel-collector.observability:4318']).objects,
+    ];
     expect(strictProblems(renders.flat())).toEqual([]);
   });
 
@@ -375,6 +380,20 @@ describeWithHelm('helm chart', () => {
     expect(gateway.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 80 }, { protocol: 'TCP', port: 443 }]);
     expect(gateway.spec.egress.map((r: { ports: { port: number }[] }) => r.ports.map((p) => p.port))).toEqual([[8080, 50050], [443, 8443]]);
     expect(gateway.spec.egress[1].to[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name']).toBe('nginx-gateway');
+  });
+
+  test('when a collector is set (tracing.otlpEndpoint), then every process exports to it and the network policies let every process reach its port', () => {
+    for (const files of [[], profiles.monolith!]) {
+      const objects = render(files, ['tracing.otlpEndpoint=http://otel-collector.observability:4318']).objects;
+      for (const d of ofKind(objects, 'Deployment')) {
+        const env = podSpecOf(d).containers[0].env as { name: string; value?: string }[];
+        expect([d.metadata.name, env.find((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT')?.value]).toEqual([d.metadata.name, 'http://otel-collector.observability:4318']);
+      }
+      const policy = ofKind(objects, 'NetworkPolicy').find((p) => p.metadata.name === 'tessera-allow-otlp')!;
+      expect(policy.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/part-of': 'tessera' });
+      expect(policy.spec.egress).toEqual([{ to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'observability' } } }], ports: [{ protocol: 'TCP', port: 4318 }] }]);
+    }
+    expect(ofKind(render([]).objects, 'NetworkPolicy').map((p) => p.metadata.name)).not.toContain('tessera-allow-otlp');
   });
 
   describe('in monolith mode', () => {

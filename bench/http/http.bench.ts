@@ -195,7 +195,9 @@ export async function httpBench(argv: string[] = []): Promise<void> {
   } finally {
     for (const child of children) child.kill('SIGTERM');
     runner.kill('SIGTERM');
-    await new Promise((r) => runner.once('exit', r));
+    // A runner that already exited (it failed to start) fires no second 'exit': waiting for one would end
+    // this process silently, with nothing left to run, instead of reporting why.
+    if (runner.exitCode === null && runner.signalCode === null) await new Promise((r) => runner.once('exit', r));
     if (values.profile) console.log(summarizeProfiles(path.join(dataDir, 'profiles')));
     if (values.profile && values['keep-profiles']) {
       mkdirSync(values['keep-profiles'], { recursive: true });

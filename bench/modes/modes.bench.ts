@@ -111,9 +111,12 @@ async function measureMode(mode: Mode, o: { durationS: number; warmupS: number; 
     const isolation = await killOneUnderLoad(mode, status, data, await login(status.edge, data.reader));
     return { mode, startS, processes: tessera.length, rssMb, rows, isolation };
   } finally {
-    const exited = new Promise((r) => runner.once('exit', r));
-    runner.kill('SIGTERM');
-    await exited;
+    // A runner that already exited (it failed to start) fires no second 'exit' (see the http bench).
+    if (runner.exitCode === null && runner.signalCode === null) {
+      const exited = new Promise((r) => runner.once('exit', r));
+      runner.kill('SIGTERM');
+      await exited;
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

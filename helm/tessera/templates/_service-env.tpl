@@ -78,6 +78,7 @@ service connects as, data privileges only. It gets nothing else: no peers, no Re
 {{- end }}
 {{- include "tessera.serviceIdentityEnv" (dict "root" $root "name" .name) }}
 {{- include "tessera.peerEnv" (dict "root" $root "node" $node) }}
+{{- include "tessera.tracingEnv" $root }}
 {{- if eq .name "notifications" }}
 - name: WEBHOOKS_ALLOW_HTTP
   value: {{ $root.Values.webhooks.allowHttp | quote }}
@@ -116,6 +117,7 @@ service connects as, data privileges only. It gets nothing else: no peers, no Re
 {{- include "tessera.redisEnv" (dict "root" .root "user" "edge") | trim | nindent 0 }}
 {{- include "tessera.peerEnv" (dict "root" .root "node" (include "tessera.topology" .root | fromYaml).edge) | trim | nindent 0 }}
 {{- include "tessera.serviceIdentityEnv" (dict "root" .root "name" "edge") | trim | nindent 0 }}
+{{- include "tessera.tracingEnv" .root }}
 {{- range $k, $v := .cfg.env }}
 - name: {{ $k }}
   value: {{ $v | quote }}
@@ -135,6 +137,7 @@ With "migrate" true, the migrate init container's: each service's migration sett
   value: {{ $root.Values.logLevel | quote }}
 - name: DRAIN_DELAY_MS
   value: {{ mul $root.Values.drainDelaySeconds 1000 | quote }}
+{{- if not .migrate }}{{ include "tessera.tracingEnv" $root }}{{ end }}
 {{- range $name, $cfg := $root.Values.services }}
 {{- include "tessera.prefixedEnv" (dict "part" $name "env" (include "tessera.serviceEnv" (dict "root" $root "name" $name "cfg" $cfg "migrate" $.migrate))) | nindent 0 }}
 {{- end }}
@@ -144,5 +147,15 @@ With "migrate" true, the migrate init container's: each service's migration sett
 {{- range $k, $v := .cfg.env }}
 - name: {{ $k }}
   value: {{ $v | quote }}
+{{- end }}
+{{- end -}}
+
+{{/* Where a process exports its spans (tracing.otlpEndpoint), when set. */}}
+{{- define "tessera.tracingEnv" -}}
+{{- if .Values.tracing.otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .Values.tracing.otlpEndpoint | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ .Values.tracing.sampleRatio | quote }}
 {{- end }}
 {{- end -}}

@@ -12,6 +12,8 @@ import { startTracing, stopTracing } from '@tessera/tracing';
 /** Where spans go (OTLP/HTTP, e.g. http://otel-collector:4318); unset: no tracing. Every process reads it. */
 export const tracingConfigShape = {
   OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** Share of new traces recorded (0–1; the OpenTelemetry variable for the trace-id ratio sampler); calls follow their caller's choice. */
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1),
 };
 
 /** The variables every gRPC service reads; services spread this into their own config shape. */
@@ -65,7 +67,7 @@ export interface RunningService {
  * bad variable is one clear line and exit 1), start, and drain on SIGTERM; or,
  * with the argument `migrate`, apply the migrations and exit.
  */
-export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS: number; CPU_PROFILE_DIR?: string | undefined; OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined }>(
+export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; SHUTDOWN_TIMEOUT_MS: number; CPU_PROFILE_DIR?: string | undefined; OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined; OTEL_TRACES_SAMPLER_ARG?: number }>(
   name: string,
   loadConfig: () => C,
   start: (config: C, logger: Logger) => Promise<{ stop(): Promise<void> }>,
@@ -97,7 +99,7 @@ export function runMain<C extends { LOG_LEVEL: string; DRAIN_DELAY_MS: number; S
     );
     return;
   }
-  startTracing({ serviceName: name, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
+  startTracing({ serviceName: name, endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: config.OTEL_TRACES_SAMPLER_ARG });
   start(config, logger).then(
     // The spans of the last requests go out after they are served.
     (service) => onShutdown(logger, () => service.stop().then(stopTracing), config.DRAIN_DELAY_MS + config.SHUTDOWN_TIMEOUT_MS + 5_000),

@@ -2,7 +2,7 @@ import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, typ
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 
 export { SpanKind, type Span } from '@opentelemetry/api';
 
@@ -21,11 +21,17 @@ export function tracingEnabled(): boolean {
   return provider !== undefined;
 }
 
-/** Starts exporting this process's spans (once per process; a monolith's parts share it). */
-export function startTracing(options: { serviceName: string; endpoint: string | undefined; scheduledDelayMs?: number }): void {
+/**
+ * Starts exporting this process's spans (once per process; a monolith's parts
+ * share it). `sampleRatio` is the share of new traces recorded (at the edge,
+ * where traces start); a call continues its caller's decision, so a trace is
+ * recorded whole or not at all.
+ */
+export function startTracing(options: { serviceName: string; endpoint: string | undefined; sampleRatio?: number; scheduledDelayMs?: number }): void {
   if (!options.endpoint || provider) return;
   provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName }),
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio ?? 1) }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/$/, '')}/v1/traces` }), { scheduledDelayMillis: options.scheduledDelayMs ?? 1_000 })],
   });
   trace.setGlobalTracerProvider(provider);
@@ -79,10 +85,14 @@ export function endSpan(span: Span | undefined, attributes: Attributes, failed: 
  * child of the active span. Without tracing, or outside any traced request,
  * `work` runs as it is.
  */
-export async function traced<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+export function traced<T>(name: string, attributes: Attributes, work: () => Promise<T>): Promise<T> {
+  // Not async: with tracing off the work's own promise is returned as it is, no wrapper.
   if (!provider) return work();
   const parent = context.active();
-  if (trace.getSpan(parent) === undefined) return work();
+  return trace.getSpan(parent) === undefined ? work() : inSpan(name, attributes, parent, work);
+}
+
+async function inSpan<T>(name: string, attributes: Attributes, parent: Context, work: () => Promise<T>): Promise<T> {
   const span = tracer().startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
   try {
     return await work();
