@@ -13,12 +13,11 @@ import {
 } from '@grpc/grpc-js';
 import type { Registry } from 'prom-client';
 import type { ServiceTokenSigner } from '@tessera/auth';
-import { codeName } from '@tessera/errors';
 import { currentCallContext } from './call-context';
-import { grpcMetrics, methodType, splitMethodPath } from './grpc-metrics';
+import { grpcMetrics, methodType, splitMethodPath, startCall } from './grpc-metrics';
 import { MetadataKeys } from './metadata-keys';
 import { inProcessMethod, isInProcessTarget } from './in-process';
-import type { CallOptions } from './call-options';
+import { inheritFromIncoming, requestMetadata, type CallOptions } from './call-options';
 
 export type { CallOptions } from './call-options';
 
@@ -114,9 +113,7 @@ export function createClient<C extends Client>(
 }
 
 function invoke<Req, Res>(fn: UnaryMethod<Req, Res>, request: Req, options: CallOptions): Promise<Res> {
-  const metadata = new Metadata();
-  if (options.metadata) for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
-  if (options.bearer) metadata.set('authorization', `Bearer ${options.bearer}`);
+  const metadata = requestMetadata(options);
   const grpcOptions: Partial<GrpcCallOptions> = options.deadlineMs === undefined ? {} : { deadline: Date.now() + options.deadlineMs };
   return new Promise<Res>((resolve, reject) => {
     const call = fn(request, metadata, grpcOptions, (error, response) => (error ? reject(error) : resolve(response)));
@@ -141,14 +138,11 @@ export function normalizeTarget(target: string): string {
 function contextInterceptor(defaultDeadlineMs: number): Interceptor {
   return (options, nextCall) => {
     const ctx = currentCallContext();
-    let deadline = options.deadline === undefined ? Date.now() + defaultDeadlineMs : Number(options.deadline);
-    if (ctx && ctx.deadline < deadline) deadline = ctx.deadline;
+    const requested = options.deadline === undefined ? Date.now() + defaultDeadlineMs : Number(options.deadline);
+    const deadline = ctx ? Math.min(requested, ctx.deadline) : requested;
     const call = new InterceptingCall(nextCall({ ...options, deadline }), {
       start: (metadata, listener, next) => {
-        if (ctx) {
-          if (metadata.get(MetadataKeys.requestId).length === 0) metadata.set(MetadataKeys.requestId, ctx.requestId);
-          if (metadata.get(MetadataKeys.traceparent).length === 0) metadata.set(MetadataKeys.traceparent, ctx.traceparent);
-        }
+        inheritFromIncoming(deadline, metadata);
         next(metadata, listener);
       },
     });
@@ -189,16 +183,12 @@ function metricsInterceptor(registry: Registry): Interceptor {
   return (options, nextCall) => {
     const definition = options.method_definition;
     const [grpcService, grpcMethod] = splitMethodPath(definition.path);
-    const grpcType = methodType(definition);
-    const started = process.hrtime.bigint();
-    metrics.clientStarted.inc({ grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: grpcType });
+    const end = startCall(metrics, 'client', { grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: methodType(definition) });
     return new InterceptingCall(nextCall(options), {
       start: (metadata, _listener, next) => {
         next(metadata, {
           onReceiveStatus: (s, nextStatus) => {
-            const labels = { grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: grpcType, grpc_code: codeName(s.code) };
-            metrics.clientHandled.inc(labels);
-            metrics.clientHandlingSeconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+            end(s.code);
             nextStatus(s);
           },
         });

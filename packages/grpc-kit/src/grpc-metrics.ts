@@ -1,4 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { codeName } from '@tessera/errors';
 
 /** RED metrics in the go-grpc-prometheus naming that existing Grafana dashboards expect. */
 export interface GrpcMetrics {
@@ -42,4 +43,27 @@ export function splitMethodPath(path: string): [string, string] {
 export function methodType(def: { requestStream: boolean; responseStream: boolean }): string {
   if (def.requestStream) return def.responseStream ? 'bidi_stream' : 'client_stream';
   return def.responseStream ? 'server_stream' : 'unary';
+}
+
+export interface CallLabels {
+  grpc_service: string;
+  grpc_method: string;
+  grpc_type: string;
+}
+
+/**
+ * Counts a call as started and returns what records its end (code and
+ * latency) and gives the seconds it took: the one way both transports, socket
+ * and in-process, and both sides measure a call.
+ */
+export function startCall(metrics: GrpcMetrics, side: 'client' | 'server', labels: CallLabels): (code: number) => number {
+  const started = process.hrtime.bigint();
+  (side === 'client' ? metrics.clientStarted : metrics.serverStarted).inc(labels);
+  return (code) => {
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const done = { ...labels, grpc_code: codeName(code) };
+    (side === 'client' ? metrics.clientHandled : metrics.serverHandled).inc(done);
+    (side === 'client' ? metrics.clientHandlingSeconds : metrics.serverHandlingSeconds).observe(done, seconds);
+    return seconds;
+  };
 }

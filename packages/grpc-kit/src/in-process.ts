@@ -3,8 +3,8 @@ import { codeName } from '@tessera/errors';
 import type { ServiceTokenSigner } from '@tessera/auth';
 import type { Registry } from 'prom-client';
 import { currentCallContext } from './call-context';
-import type { CallOptions } from './call-options';
-import { grpcMetrics, splitMethodPath } from './grpc-metrics';
+import { inheritFromIncoming, requestMetadata, type CallOptions } from './call-options';
+import { grpcMetrics, splitMethodPath, startCall } from './grpc-metrics';
 import { MetadataKeys } from './metadata-keys';
 
 /**
@@ -65,34 +65,19 @@ export function inProcessMethod(
   const labels = { grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: 'unary' };
 
   return async (request, callOptions = {}) => {
-    const ctx = currentCallContext();
-    let deadline = Date.now() + (callOptions.deadlineMs ?? options.defaultDeadlineMs);
-    if (ctx && ctx.deadline < deadline) deadline = ctx.deadline;
-    const metadata = new Metadata();
-    if (callOptions.metadata) for (const [key, value] of Object.entries(callOptions.metadata)) metadata.set(key, value);
-    const bearer = callOptions.bearer ?? options.bearer;
-    if (bearer) metadata.set('authorization', `Bearer ${bearer}`);
-    if (ctx) {
-      if (metadata.get(MetadataKeys.requestId).length === 0) metadata.set(MetadataKeys.requestId, ctx.requestId);
-      if (metadata.get(MetadataKeys.traceparent).length === 0) metadata.set(MetadataKeys.traceparent, ctx.traceparent);
-    }
+    // The same metadata and deadline as a socket call builds (client.ts).
+    const metadata = requestMetadata(callOptions.bearer || !options.bearer ? callOptions : { ...callOptions, bearer: options.bearer });
+    const deadline = inheritFromIncoming(Date.now() + (callOptions.deadlineMs ?? options.defaultDeadlineMs), metadata);
     if (options.identity) metadata.set(MetadataKeys.serviceToken, options.identity.current(grpcService) ?? (await options.identity.token(grpcService)));
-
-    const started = process.hrtime.bigint();
-    metrics.clientStarted.inc(labels);
-    const finish = (code: number) => {
-      const done = { ...labels, grpc_code: codeName(code) };
-      metrics.clientHandled.inc(done);
-      metrics.clientHandlingSeconds.observe(done, Number(process.hrtime.bigint() - started) / 1e9);
-    };
+    const end = startCall(metrics, 'client', labels);
     try {
-      const { response, trailer } = await withRetries(attempts, deadline, () => attempt(definition, request, metadata, deadline, [ctx?.signal, callOptions.signal]));
-      finish(status.OK);
+      const { response, trailer } = await withRetries(attempts, deadline, () => attempt(definition, request, metadata, deadline, [currentCallContext()?.signal, callOptions.signal]));
+      end(status.OK);
       callOptions.onTrailers?.(trailer);
       return response;
     } catch (error) {
       const failure = error as ServiceError;
-      finish(failure.code);
+      end(failure.code);
       callOptions.onTrailers?.(failure.metadata);
       throw failure;
     }

@@ -1,7 +1,7 @@
 import { ServerInterceptingCall, ServerListenerBuilder, status, type ServerInterceptor } from '@grpc/grpc-js';
 import { codeName } from '@tessera/errors';
 import type { Logger } from '@tessera/logging';
-import { grpcMetrics, methodType, splitMethodPath } from './grpc-metrics';
+import { grpcMetrics, methodType, splitMethodPath, startCall } from './grpc-metrics';
 import { MetadataKeys } from './metadata-keys';
 import type { Registry } from 'prom-client';
 
@@ -15,22 +15,14 @@ export function observabilityInterceptor(registry: Registry, logger: Logger): Se
   const metrics = grpcMetrics(registry);
   return (descriptor, call) => {
     const [grpcService, grpcMethod] = splitMethodPath(descriptor.path);
-    const grpcType = methodType(descriptor);
-    const started = process.hrtime.bigint();
+    const end = startCall(metrics, 'server', { grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: methodType(descriptor) });
     let done = false;
     let requestId: string | undefined;
-    metrics.serverStarted.inc({ grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: grpcType });
 
     const finish = (code: number, details: string | undefined): void => {
       if (done) return;
       done = true;
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const labels = { grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: grpcType, grpc_code: codeName(code) };
-      metrics.serverHandled.inc(labels);
-      metrics.serverHandlingSeconds.observe(labels, seconds);
-      const line = { grpc: descriptor.path, code: labels.grpc_code, ms: Math.round(seconds * 1e4) / 10, requestId };
-      if (code === status.INTERNAL || code === status.UNKNOWN || code === status.DATA_LOSS) logger.error({ ...line, details }, 'rpc failed');
-      else logger.debug(line, 'rpc');
+      logCall(logger, descriptor.path, code, end(code), requestId, details);
     };
 
     return new ServerInterceptingCall(call, {
@@ -53,4 +45,11 @@ export function observabilityInterceptor(registry: Registry, logger: Logger): Se
       },
     });
   };
+}
+
+/** The access-log line of one served call: an error for server faults, debug for the rest (both transports). */
+export function logCall(logger: Logger, path: string, code: number, seconds: number, requestId: string | undefined, details: string | undefined): void {
+  const line = { grpc: path, code: codeName(code), ms: Math.round(seconds * 1e4) / 10, requestId };
+  if (code === status.INTERNAL || code === status.UNKNOWN || code === status.DATA_LOSS) logger.error({ ...line, details }, 'rpc failed');
+  else logger.debug(line, 'rpc');
 }

@@ -21,10 +21,10 @@ import { runInCallContext, traceFromMetadata, type CallContext } from './call-co
 import { AdaptiveLimit, type AdaptiveLimitOptions, type Priority } from './adaptive-limit';
 import { isServiceError, toServiceError } from './error-mapping';
 import { findNulString } from './nul-guard';
-import { observabilityInterceptor } from './server-interceptors';
+import { logCall, observabilityInterceptor } from './server-interceptors';
 import { endSpan, startServerSpan } from '@tessera/tracing';
 import { MetadataKeys } from './metadata-keys';
-import { grpcMetrics, splitMethodPath } from './grpc-metrics';
+import { grpcMetrics, splitMethodPath, startCall } from './grpc-metrics';
 import { bindInProcess, serviceError, unbindInProcess } from './in-process';
 import { authorizeCall, type CallAuthentication, type Policies, type Policy } from './policy';
 
@@ -58,6 +58,14 @@ export interface GrpcServerOptions {
   shutdownTimeoutMs?: number;
   /** Adaptive admission (load shedding); omitted: none. Methods named in `critical` (e.g. "GetOrder") get headroom. */
   admission?: AdaptiveLimitOptions & { critical?: readonly string[] };
+}
+
+/** A handler's failure as the status it answers (both transports): the mapped error, with the trailers the handler set. */
+function failureOf(error: unknown, ctx: CallContext): { code: number; details: string; metadata: Metadata } {
+  const mapped = toServiceError(error, ctx.logger);
+  const metadata = mapped.metadata ?? new GrpcMetadata();
+  for (const [key, value] of Object.entries(ctx.trailer.getMap())) metadata.set(key, value as string);
+  return { code: mapped.code ?? GrpcStatus.INTERNAL, details: mapped.details ?? 'internal error', metadata };
 }
 
 /** Codes that mean the server failed (a span's error status), as opposed to refusing the caller. */
@@ -199,15 +207,11 @@ export class GrpcServer {
       const [grpcService, grpcMethod] = splitMethodPath(definition.path);
       const labels = { grpc_service: grpcService, grpc_method: grpcMethod, grpc_type: 'unary' };
       bindInProcess(definition, async (request, metadata, deadline, signal) => {
-        metrics.serverStarted.inc(labels);
-        const started = process.hrtime.bigint();
-        const finish = (answered: number, ctx: CallContext) => {
-          // A call its caller gave up on ends as the caller saw it, as the socket server's interceptor records it.
+        const end = startCall(metrics, 'server', labels);
+        // Measured and logged as the socket server's interceptor does; a call its caller gave up on ends as the caller saw it.
+        const finish = (answered: number, ctx: CallContext, details?: string) => {
           const code = signal.aborted ? (Date.now() >= deadline ? GrpcStatus.DEADLINE_EXCEEDED : GrpcStatus.CANCELLED) : answered;
-          const done = { ...labels, grpc_code: codeName(code) };
-          metrics.serverHandled.inc(done);
-          metrics.serverHandlingSeconds.observe(done, Number(process.hrtime.bigint() - started) / 1e9);
-          ctx.logger.debug({ grpc: definition.path, code: done.grpc_code, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e5) / 10 }, 'rpc');
+          logCall(ctx.logger, definition.path, code, end(code), ctx.requestId, details);
         };
         this.inFlight++;
         const { ctx, handled } = serve(request, metadata, deadline, signal, 'in-process');
@@ -216,11 +220,9 @@ export class GrpcServer {
           finish(GrpcStatus.OK, ctx);
           return { response, trailer: ctx.trailer };
         } catch (error) {
-          const mapped = toServiceError(error, ctx.logger);
-          const trailer = mapped.metadata ?? new GrpcMetadata();
-          for (const [key, value] of Object.entries(ctx.trailer.getMap())) trailer.set(key, value as string);
-          finish(mapped.code ?? GrpcStatus.INTERNAL, ctx);
-          throw serviceError(mapped.code ?? GrpcStatus.INTERNAL, mapped.details ?? 'internal error', trailer);
+          const failure = failureOf(error, ctx);
+          finish(failure.code, ctx, failure.details);
+          throw serviceError(failure.code, failure.details, failure.metadata);
         } finally {
           if (--this.inFlight === 0) this.idle?.();
         }
@@ -285,11 +287,7 @@ export class GrpcServer {
       const { ctx, handled } = serve(call.request, call.metadata, Number(call.getDeadline()), abort.signal, call.getPeer());
       handled.then(
         (response) => callback(null, response, ctx.trailer),
-        (error: unknown) => {
-          const serviceError = toServiceError(error, ctx.logger);
-          for (const [key, value] of Object.entries(ctx.trailer.getMap())) serviceError.metadata?.set(key, value as string);
-          callback(serviceError);
-        },
+        (error: unknown) => callback(failureOf(error, ctx)),
       );
     };
   }
