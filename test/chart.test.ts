@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { loadRedisAcl, peerEnv, redisAclRules, SERVICE_NAMES, usesRedis, type ServiceName } from '@tessera/local-infra';
 import { CHART, describeWithHelm, helm, HELM_SUPPORTED, OPERATOR_APIS, render, ROOT, validate, type K8sObject } from './support/helm';
 import { strictProblems } from './support/strict-manifests';
+import { prefixOf } from '../monolith/src/prefix';
 
 
 const profiles: Record<string, string[]> = {
@@ -419,7 +420,8 @@ describeWithHelm('helm chart', () => {
       const env = envOf(deployment());
       for (const part of [...SERVICE_NAMES, 'edge']) {
         const alone = envOf(ofKind(apart, 'Deployment').find((d) => d.metadata.name === `tessera-${part}`)!);
-        const prefix = `${part.toUpperCase()}__`;
+        // The monolith reads its parts' settings under this prefix; the chart must write them there.
+        const prefix = prefixOf(part);
         const mine = env.filter((e) => e.name.startsWith(prefix)).map((e) => ({ ...e, name: e.name.slice(prefix.length), ...(e.value !== undefined ? { value: e.value.replaceAll(`$(${prefix}`, '$(') } : {}) }));
         // Generated secrets differ between renders; their references must not.
         const shape = (list: EnvVar[]) => list.map((e) => ({ name: e.name, value: e.value, secret: e.valueFrom?.secretKeyRef }));
@@ -432,7 +434,7 @@ describeWithHelm('helm chart', () => {
         seen.add(e.name);
       }
       // Each part signs with its own key, as apart.
-      for (const part of [...SERVICE_NAMES, 'edge']) expect(env.find((e) => e.name === `${part.toUpperCase()}__SERVICE_KEY`)!.valueFrom!.secretKeyRef.name).toBe(`tessera-${part}-identity`);
+      for (const part of [...SERVICE_NAMES, 'edge']) expect(env.find((e) => e.name === `${prefixOf(part)}SERVICE_KEY`)!.valueFrom!.secretKeyRef.name).toBe(`tessera-${part}-identity`);
     });
 
     test('when it renders, then its migrate init container gets each service\'s migration settings (the owner\'s) and nothing else', () => {
@@ -440,7 +442,7 @@ describeWithHelm('helm chart', () => {
       expect(podSpecOf(deployment()).initContainers[0].args).toEqual(['migrate']);
       for (const service of SERVICE_NAMES) {
         const alone = envOf(ofKind(apart, 'Deployment').find((d) => d.metadata.name === `tessera-${service}`)!, 'initContainers').map((e) => e.name);
-        expect(init.filter((e) => e.name.startsWith(`${service.toUpperCase()}__`)).map((e) => e.name.slice(service.length + 2))).toEqual(alone);
+        expect(init.filter((e) => e.name.startsWith(prefixOf(service))).map((e) => e.name.slice(prefixOf(service).length))).toEqual(alone);
       }
       expect(init.filter((e) => e.name.startsWith('EDGE__') || /REDIS|SIGNING|ADMIN/.test(e.name))).toEqual([]);
     });

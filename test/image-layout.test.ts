@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort, peerEnv, SERVICE_NAMES, usesRedis, type ServiceName } from '@tessera/local-infra';
 import { sharedRedisUrl, testDatabase, until, type TestDatabase } from '@tessera/testing';
+import { prefixedEnv } from '../monolith/src/prefix';
 
 const ROOT = path.resolve(__dirname, '..');
 /** The runtime image's Node (node:24 in the Dockerfile), from the npm package that ships its binary. */
@@ -114,18 +115,20 @@ describe('the runtime image layout', () => {
 
   test('when the monolith runs from its image folder alone, then `main.js migrate` applies every part\'s migrations and it serves through its parts in-process', async () => {
     // Each part's settings under its prefix, as the chart and the runner give them; its own databases.
-    const env: Record<string, string> = { HOST: '127.0.0.1', METRICS_PORT: '0', DRAIN_DELAY_MS: '0' };
+    const parts: Record<string, Record<string, string>> = {};
     for (const service of SERVICE_NAMES) {
       const db = await testDatabase(`image_monolith_${service}`);
       dbs.push(db);
-      const prefix = `${service.toUpperCase()}__`;
-      env[`${prefix}DATABASE_CLUSTERS`] = JSON.stringify([{ name: 'main', primary: db.primaryUrl, replicas: [db.replicaUrl] }]);
-      if (usesRedis(service)) env[`${prefix}REDIS_URL`] = sharedRedisUrl();
-      for (const [k, v] of Object.entries(peerEnv(service, () => 'in-process:'))) env[`${prefix}${k}`] = v;
+      parts[service] = {
+        DATABASE_CLUSTERS: JSON.stringify([{ name: 'main', primary: db.primaryUrl, replicas: [db.replicaUrl] }]),
+        ...(usesRedis(service) ? { REDIS_URL: sharedRedisUrl() } : {}),
+        ...(service === 'users' ? { SCRYPT_LOG_N: '10' } : {}),
+        ...peerEnv(service, () => 'in-process:'),
+      };
     }
-    env.USERS__SCRYPT_LOG_N = '10';
     const port = await freePort();
-    Object.assign(env, { EDGE__PORT: String(port), EDGE__GRPC_PORT: '0', EDGE__REDIS_URL: sharedRedisUrl() });
+    parts.edge = { PORT: String(port), GRPC_PORT: '0', REDIS_URL: sharedRedisUrl() };
+    const env = { HOST: '127.0.0.1', METRICS_PORT: '0', DRAIN_DELAY_MS: '0', ...prefixedEnv(parts) };
     const migrateOutput = { text: '' };
     const migrate = run('monolith', ['migrate'], env);
     expect(`monolith migrate → ${await exited(migrate, migrateOutput)} ${migrateOutput.text.slice(-1500)}`).toMatch(/^monolith migrate → 0 /);

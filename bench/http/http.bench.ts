@@ -12,26 +12,18 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
 import { freePort } from '@tessera/local-infra';
-import { hasWrk, runLoad, type LoadResult, type LoadSpec } from './load';
-import { cpuByLabel, peakRssMb, processTree } from './processes';
+import { hasWrk, type LoadResult } from './load';
+import { peakRssMb, processTree } from './processes';
+import { fmt, measureRounds, startBenchPlatform, waitForLine, workloads, type BenchStatus } from './platform';
 import { summarizeProfiles } from './profile-summary';
-import { seedBenchData, login, type BenchData } from './seed';
+import { seedBenchData, type BenchData } from './seed';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-interface Status {
-  processes: { name: string; pid: number }[];
-  edge: string;
-  redis: string;
-  databases: Record<string, unknown>;
-  admin: { email: string; password: string };
-}
 
 interface Cell {
   workload: string;
@@ -42,28 +34,7 @@ interface Cell {
   rssMb: number;
 }
 
-export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number, what: string): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`${what} did not start within ${timeoutMs / 1000} s:\n${out.slice(-2000)}`)), timeoutMs);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = pattern.exec(out);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited (${code}) while starting:\n${out.slice(-2000)}`));
-    });
-  });
-}
-
-async function startBaselines(status: Status, ports: { limit: number; naiveService: number; naiveEdge: number }): Promise<ChildProcess[]> {
+async function startBaselines(status: BenchStatus, ports: { limit: number; naiveService: number; naiveEdge: number }): Promise<ChildProcess[]> {
   const outdir = path.join(ROOT, 'bench', '.build');
   await build({
     entryPoints: [path.join(ROOT, 'bench/baselines/limit.ts'), path.join(ROOT, 'bench/baselines/naive.ts')],
@@ -89,8 +60,6 @@ async function startBaselines(status: Status, ports: { limit: number; naiveServi
   ];
 }
 
-export const median = <T>(items: T[], by: (t: T) => number): T => [...items].sort((a, b) => by(a) - by(b))[Math.floor(items.length / 2)]!;
-export const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export async function httpBench(argv: string[] = []): Promise<void> {
   const { values } = parseArgs({
@@ -123,22 +92,14 @@ export async function httpBench(argv: string[] = []): Promise<void> {
   console.log('building the production bundles (npm run build)…');
   execFileSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: 'ignore' });
 
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'tessera-bench-data-'));
   // A collector stand-in that accepts and drops spans, so the cost measured is the platform's own.
   const sink = values.tracing ? createServer((req, res) => req.resume().on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'))) : undefined;
   if (sink) await new Promise<void>((r) => sink.listen(0, '127.0.0.1', () => r()));
-  const tracingEnv = sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}` } : {};
-  const quota = '1000000000';
   console.log('starting the platform (npm start --bundles)…');
-  const runner = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/runner/cli.ts'), '--bundles', '--fresh', '--data-dir', dataDir, '--port', '0'], {
-    cwd: ROOT,
-    env: { ...process.env, ...tracingEnv, TESSERA_RATE_LIMIT_ANONYMOUS: quota, TESSERA_RATE_LIMIT_USER: quota, TESSERA_RATE_LIMIT_API_KEY: quota, TESSERA_RATE_LIMIT_AUTH: quota },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const platform = await startBenchPlatform({ what: 'the platform', env: sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}` } : {} });
+  const { status } = platform;
   const children: ChildProcess[] = [];
   try {
-    await waitForLine(runner, /Tessera is ready at (\S+) \(readiness: ready\)/, 180_000, 'the platform');
-    const status = JSON.parse(readFileSync(path.join(dataDir, 'status.json'), 'utf8')) as Status;
     // Profiles cover exactly the measured rounds of Tessera: SIGUSR2 starts the profiler, the next one writes it.
     const profiled = status.processes.filter((p) => values.profile?.split(',').includes(p.name)).map((p) => p.pid);
     const toggleProfiles = () => profiled.forEach((pid) => process.kill(pid, 'SIGUSR2'));
@@ -148,45 +109,21 @@ export async function httpBench(argv: string[] = []): Promise<void> {
     const data: BenchData = await seedBenchData(status.edge, status.admin, { products: 1_000, orders: 1_000 });
     const ports = { limit: await freePort(), naiveService: await freePort(), naiveEdge: await freePort() };
     children.push(...(await startBaselines(status, ports)));
-    const pids = () => [...processTree(runner.pid!), ...children.flatMap((c) => processTree(c.pid!))];
+    const pids = () => [...platform.pids(), ...children.flatMap((c) => processTree(c.pid!))];
 
     const systems = { limit: `http://127.0.0.1:${ports.limit}`, naive: `http://127.0.0.1:${ports.naiveEdge}`, tessera: status.edge };
-    const workloads: { name: string; systems: (keyof typeof systems)[]; spec: () => Promise<Omit<LoadSpec, 'base' | 'connections' | 'durationS'>> }[] = [
-      { name: 'W1 GET /products/{id}', systems: ['limit', 'naive', 'tessera'], spec: async () => ({ paths: data.products.map((id) => `/api/v2/products/${id}`) }) },
-      {
-        name: 'W2 GET /orders/{id}',
-        systems: ['limit', 'naive', 'tessera'],
-        spec: async () => ({ paths: data.orders.map((id) => `/api/v2/orders/${id}`), authorization: `Bearer ${await login(status.edge, data.reader)}` }),
-      },
-      {
-        name: 'W3 POST /orders',
-        systems: ['tessera'],
-        spec: async () => ({ paths: ['/api/v2/orders'], method: 'POST', products: data.products, authorization: `Bearer ${await login(status.edge, data.buyer)}` }),
-      },
-    ];
+    // The baselines answer the reads (W1, W2); only Tessera places orders.
+    const systemsOf = (workload: string): (keyof typeof systems)[] => (workload.startsWith('W3') ? ['tessera'] : ['limit', 'naive', 'tessera']);
 
     const cells: Cell[] = [];
-    for (const workload of workloads.filter((w) => !values.only || w.name.startsWith(values.only))) {
-      for (const system of workload.systems.filter((s) => !onlySystems || onlySystems.has(s))) {
+    for (const workload of workloads(status.edge, data).filter((w) => !values.only || w.name.startsWith(values.only))) {
+      for (const system of systemsOf(workload.name).filter((s) => !onlySystems || onlySystems.has(s))) {
         const spec = { ...(await workload.spec()), base: systems[system], connections };
         // Token paths only: the baselines take no credentials.
         const forSystem = system === 'tessera' ? spec : { ...spec, authorization: undefined };
         process.stdout.write(`${workload.name} on ${system}: warm-up ${warmupS} s`);
-        await runLoad({ ...forSystem, durationS: warmupS });
-        const measured: Cell[] = [];
-        for (let round = 0; round < rounds; round++) {
-          process.stdout.write(`, round ${round + 1}`);
-          const processes = pids();
-          if (system === 'tessera') toggleProfiles();
-          const before = cpuByLabel(processes);
-          const result = await runLoad({ ...forSystem, durationS });
-          const after = cpuByLabel(processes);
-          if (system === 'tessera') toggleProfiles();
-          const breakdown = [...after].map(([label, cpu]): [string, number] => [label, ((cpu - (before.get(label) ?? 0)) * 1e6) / Math.max(1, result.requests)]).sort((a, b) => b[1] - a[1]);
-          measured.push({ workload: workload.name, system, result, cpuUsPerRequest: breakdown.reduce((s, [, us]) => s + us, 0), cpuBreakdown: breakdown, rssMb: 0 });
-        }
-        const cell = median(measured, (c) => c.result.requests / c.result.seconds);
-        cell.rssMb = Math.max(...pids().map(peakRssMb));
+        const measured = await measureRounds(forSystem, { warmupS, durationS, rounds }, pids, system === 'tessera' ? toggleProfiles : undefined);
+        const cell: Cell = { workload: workload.name, system, ...measured, rssMb: Math.max(...pids().map(peakRssMb)) };
         cells.push(cell);
         process.stdout.write(`: ${fmt(cell.result.requests / cell.result.seconds)} req/s\n`);
       }
@@ -194,16 +131,13 @@ export async function httpBench(argv: string[] = []): Promise<void> {
     printTable(cells, { durationS, warmupS, rounds, connections });
   } finally {
     for (const child of children) child.kill('SIGTERM');
-    runner.kill('SIGTERM');
-    // A runner that already exited (it failed to start) fires no second 'exit': waiting for one would end
-    // this process silently, with nothing left to run, instead of reporting why.
-    if (runner.exitCode === null && runner.signalCode === null) await new Promise((r) => runner.once('exit', r));
-    if (values.profile) console.log(summarizeProfiles(path.join(dataDir, 'profiles')));
-    if (values.profile && values['keep-profiles']) {
-      mkdirSync(values['keep-profiles'], { recursive: true });
-      cpSync(path.join(dataDir, 'profiles'), values['keep-profiles'], { recursive: true });
-    }
-    rmSync(dataDir, { recursive: true, force: true });
+    await platform.stop((dataDir) => {
+      if (values.profile) console.log(summarizeProfiles(path.join(dataDir, 'profiles')));
+      if (values.profile && values['keep-profiles']) {
+        mkdirSync(values['keep-profiles'], { recursive: true });
+        cpSync(path.join(dataDir, 'profiles'), values['keep-profiles'], { recursive: true });
+      }
+    });
     sink?.close();
   }
 }

@@ -8,24 +8,17 @@
  * monolith in monolith mode) and every request is recorded: what failed, and
  * for how long.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { fmt, median, waitForLine } from '../http/http.bench';
-import { hasWrk, runLoad, type LoadResult, type LoadSpec } from '../http/load';
-import { cpuByLabel, peakRssMb, processTree } from '../http/processes';
+import { fmt, measureRounds, startBenchPlatform, workloads, type BenchStatus } from '../http/platform';
+import { hasWrk, type LoadResult } from '../http/load';
+import { peakRssMb } from '../http/processes';
 import { login, seedBenchData } from '../http/seed';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 type Mode = 'microservices' | 'monolith';
 
-interface Status {
-  processes: { name: string; pid: number }[];
-  edge: string;
-  admin: { email: string; password: string };
-}
 
 interface Row {
   mode: Mode;
@@ -63,46 +56,20 @@ export async function modesBench(argv: string[] = []): Promise<void> {
 }
 
 async function measureMode(mode: Mode, o: { durationS: number; warmupS: number; rounds: number; connections: number }): Promise<ModeFacts> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), `tessera-modes-${mode}-`));
-  const quota = '1000000000';
   console.log(`\n${mode}: starting (npm start --bundles${mode === 'monolith' ? ' --monolith' : ''})…`);
-  const runner = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts/runner/cli.ts'), '--bundles', '--fresh', '--data-dir', dataDir, '--port', '0', '--grpc-port', '0', ...(mode === 'monolith' ? ['--monolith'] : [])], {
-    cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', TESSERA_RATE_LIMIT_ANONYMOUS: quota, TESSERA_RATE_LIMIT_USER: quota, TESSERA_RATE_LIMIT_API_KEY: quota, TESSERA_RATE_LIMIT_AUTH: quota },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  runner.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  const platform = await startBenchPlatform({ what: `the platform (${mode})`, flags: mode === 'monolith' ? ['--monolith'] : [], env: { LOG_LEVEL: 'warn' } });
+  const { status } = platform;
   try {
-    await waitForLine(runner, /Tessera is ready at (\S+) \(readiness: ready\)/, 180_000, `the platform (${mode})`);
     // The runner times each step; the Tessera processes are the services and edge steps, or the one monolith step.
-    const stepSeconds = (pattern: RegExp) => [...output.matchAll(/✔ ([^\n]*?) \((\d+(?:\.\d+)?)s\)/g)].filter((m) => pattern.test(m[1]!)).reduce((s, m) => s + Number(m[2]), 0);
+    const stepSeconds = (pattern: RegExp) => [...platform.output().matchAll(/✔ ([^\n]*?) \((\d+(?:\.\d+)?)s\)/g)].filter((m) => pattern.test(m[1]!)).reduce((s, m) => s + Number(m[2]), 0);
     const startS = mode === 'monolith' ? stepSeconds(/^monolith:/) : stepSeconds(/^(services|edge):? /);
-    const status = JSON.parse(readFileSync(path.join(dataDir, 'status.json'), 'utf8')) as Status;
     console.log(`seeding 1,000 products and 1,000 orders…`);
     const data = await seedBenchData(status.edge, status.admin, { products: 1_000, orders: 1_000 });
-    const workloads: { name: string; spec: () => Promise<Omit<LoadSpec, 'base' | 'connections' | 'durationS'>> }[] = [
-      { name: 'W1 GET /products/{id}', spec: async () => ({ paths: data.products.map((id) => `/api/v2/products/${id}`) }) },
-      { name: 'W2 GET /orders/{id}', spec: async () => ({ paths: data.orders.map((id) => `/api/v2/orders/${id}`), authorization: `Bearer ${await login(status.edge, data.reader)}` }) },
-      { name: 'W3 POST /orders', spec: async () => ({ paths: ['/api/v2/orders'], method: 'POST', products: data.products, authorization: `Bearer ${await login(status.edge, data.buyer)}` }) },
-    ];
-    const pids = () => processTree(runner.pid!);
     const rows: Row[] = [];
-    for (const workload of workloads) {
-      const spec = { ...(await workload.spec()), base: status.edge, connections: o.connections };
+    for (const workload of workloads(status.edge, data)) {
       process.stdout.write(`${workload.name}: warm-up ${o.warmupS} s`);
-      await runLoad({ ...spec, durationS: o.warmupS });
-      const measured: Row[] = [];
-      for (let round = 0; round < o.rounds; round++) {
-        process.stdout.write(`, round ${round + 1}`);
-        const processes = pids();
-        const before = cpuByLabel(processes);
-        const result = await runLoad({ ...spec, durationS: o.durationS });
-        const after = cpuByLabel(processes);
-        const cpu = [...after].reduce((sum, [label, s]) => sum + (s - (before.get(label) ?? 0)), 0);
-        measured.push({ mode, workload: workload.name, result, cpuUsPerRequest: (cpu * 1e6) / Math.max(1, result.requests) });
-      }
-      const row = median(measured, (r) => r.result.requests / r.result.seconds);
+      const measured = await measureRounds({ ...(await workload.spec()), base: status.edge, connections: o.connections }, o, platform.pids);
+      const row: Row = { mode, workload: workload.name, result: measured.result, cpuUsPerRequest: measured.cpuUsPerRequest };
       rows.push(row);
       process.stdout.write(`: ${fmt(row.result.requests / row.result.seconds)} req/s\n`);
     }
@@ -111,13 +78,7 @@ async function measureMode(mode: Mode, o: { durationS: number; warmupS: number; 
     const isolation = await killOneUnderLoad(mode, status, data, await login(status.edge, data.reader));
     return { mode, startS, processes: tessera.length, rssMb, rows, isolation };
   } finally {
-    // A runner that already exited (it failed to start) fires no second 'exit' (see the http bench).
-    if (runner.exitCode === null && runner.signalCode === null) {
-      const exited = new Promise((r) => runner.once('exit', r));
-      runner.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dataDir, { recursive: true, force: true });
+    await platform.stop();
   }
 }
 
@@ -126,7 +87,7 @@ async function measureMode(mode: Mode, o: { durationS: number; warmupS: number; 
  * user's) for 20 s; at 5 s one process is SIGKILLed. Every request counts:
  * how many failed per route, and the span from the first failure to the last.
  */
-async function killOneUnderLoad(mode: Mode, status: Status, data: { products: string[]; orders: string[] }, token: string): Promise<Isolation> {
+async function killOneUnderLoad(mode: Mode, status: BenchStatus, data: { products: string[]; orders: string[] }, token: string): Promise<Isolation> {
   const killed = mode === 'monolith' ? 'monolith' : 'orders';
   const pid = status.processes.find((p) => p.name === killed)!.pid;
   const routes: Record<string, { requests: number; failed: number; causes: Record<string, number>; first?: number; last?: number }> = {

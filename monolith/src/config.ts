@@ -2,6 +2,7 @@ import { ConfigError, env, loadConfig } from '@tessera/config';
 import { IN_PROCESS_TARGET, tracingConfigShape } from '@tessera/grpc-kit';
 import { z } from 'zod';
 import { EDGE, SERVICES } from './parts';
+import { prefixOf } from './prefix';
 
 /** What the monolith itself reads; everything else belongs to its parts. */
 export const monolithConfigShape = {
@@ -31,8 +32,8 @@ export const PART_NAMES: readonly PartName[] = [...SERVICE_NAMES, 'edge'];
  * still comes from EVENT_SUBSCRIBERS, as the topology renders it.
  */
 export function partEnv(name: PartName, source: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
-  const prefixes = PART_NAMES.map((p) => `${p.toUpperCase()}__`);
-  const own = `${name.toUpperCase()}__`;
+  const prefixes = PART_NAMES.map(prefixOf);
+  const own = prefixOf(name);
   const result: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(source)) if (!prefixes.some((p) => key.startsWith(p))) result[key] = value;
   for (const [key, value] of Object.entries(source)) if (key.startsWith(own)) result[key.slice(own.length)] = value;

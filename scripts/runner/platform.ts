@@ -9,6 +9,7 @@ import path from 'node:path';
 import { migrateClusters, ShardMap } from '@tessera/data';
 import { createServiceIdentities, freePort, peerEnv, SERVICE_NAMES, startWaves, usesRedis, type PostgresCluster, type ServiceName } from '@tessera/local-infra';
 import { INBOX_SQL, OUTBOX_SQL } from '@tessera/outbox';
+import { prefixedEnv } from '../../monolith/src/prefix';
 import { seedDemoData } from './demo-data';
 import { databaseClusters, DATABASES, loadSecrets, SHARDS, startPostgres, startRedisFor, type RunningRedis, type Secrets } from './infra';
 import type { RunnerOptions } from './options';
@@ -129,7 +130,6 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
 
     if (options.monolith) {
       // One process: each part's settings under its prefix (ORDERS__DATABASE_CLUSTERS), the rest shared.
-      const prefixed = (part: string, env: Record<string, string>) => Object.fromEntries(Object.entries(env).map(([k, v]) => [`${part.toUpperCase()}__${k}`, v]));
       await step(`monolith: every service and the edge in one process, REST on http://localhost:${edgePort}, gRPC on localhost:${grpcPort}`, () =>
         supervisor.start({
           name: 'monolith',
@@ -138,8 +138,7 @@ export async function startPlatform(options: RunnerOptions, hooks: PlatformHooks
           logFile: logFile('monolith'),
           metricsPort: edgeMetricsPort,
           env: {
-            ...Object.assign({}, ...SERVICE_NAMES.map((service) => prefixed(service, serviceEnv(service)))),
-            ...prefixed('edge', edgeEnv),
+            ...prefixedEnv({ ...Object.fromEntries(SERVICE_NAMES.map((service) => [service, serviceEnv(service)])), edge: edgeEnv }),
             HOST: options.host,
             METRICS_PORT: String(edgeMetricsPort),
             LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
