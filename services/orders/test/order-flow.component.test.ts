@@ -207,8 +207,15 @@ describe('the order saga over real services (catalog, orders, payments, notifica
   test('when orders of several users are asked for in one batch, then each comes back only to its own user, in one call', async () => {
     const [alice, bob] = [newUserId(), newUserId()];
     const p = await product(10);
-    const place = async (user: string, key: string) => (await platform.orders.createOrder({ userId: user, items: [{ productId: p.id, quantity: 1 }], paymentMethod: 'pm_card_ok', idempotencyKey: key })).order!;
+    // The batch is read from replicas: carry the writes' consistency tokens, as a client would, so it waits for them.
+    const tokens: string[] = [];
+    const place = async (user: string, key: string) =>
+      (await platform.orders.createOrder(
+        { userId: user, items: [{ productId: p.id, quantity: 1 }], paymentMethod: 'pm_card_ok', idempotencyKey: key },
+        { onTrailers: (t) => tokens.push(String(t.get(MetadataKeys.consistencyToken)[0] ?? '')) },
+      )).order!;
     const [a1, a2, b1] = [await place(alice, 'k-batch-a1'), await place(alice, 'k-batch-a2'), await place(bob, 'k-batch-b1')];
+    expect(tokens).toEqual([expect.stringMatching(/^v1\./), expect.stringMatching(/^v1\./), expect.stringMatching(/^v1\./)]);
     const { orders: found } = await platform.orders.batchGetOrders({
       refs: [
         { userId: alice, id: a1.id },
@@ -217,7 +224,7 @@ describe('the order saga over real services (catalog, orders, payments, notifica
         { userId: bob, id: b1.id },
         { userId: bob, id: 'ord_9223372036854775807' }, // does not exist
       ],
-    });
+    }, { metadata: { [MetadataKeys.consistencyToken]: tokens.filter(Boolean).join(',') } });
     expect(found.map((o) => [o.userId, o.id]).sort()).toEqual([[alice, a1.id], [alice, a2.id], [bob, b1.id]].sort());
     expect(await code(platform.orders.batchGetOrders({ refs: Array.from({ length: 101 }, () => ({ userId: alice, id: a1.id })) }))).toBe(GrpcStatus.INVALID_ARGUMENT);
     expect(await code(platform.orders.batchGetOrders({ refs: [{ userId: 'nobody', id: a1.id }] }))).toBe(GrpcStatus.INVALID_ARGUMENT);
