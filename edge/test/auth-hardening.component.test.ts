@@ -1,6 +1,6 @@
 import { mintSecret } from '@tessera/auth';
 import { eventually } from '@tessera/testing';
-import { ADMIN, http, startStack, type Reply, type Stack } from './fixtures/stack';
+import { addQuotaEdge, ADMIN, http, startStack, type Reply, type Stack } from './fixtures/stack';
 
 let seq = 0;
 const unique = (name: string) => `${name}-${Date.now()}-${seq++}@hardening.test`;
@@ -83,7 +83,7 @@ describe('the REST edge: auth hardening', () => {
   });
 
   test('when forged credentials keep coming from one address, then after the failure budget they get 429 without a lookup; keys with a bad checksum never reach the users service', async () => {
-    const edge = await stack.addEdge({ RATE_LIMIT_AUTH_FAILURES: '5', RATE_LIMIT_ANONYMOUS: '5', RATE_LIMIT_PREFIX: `edge-fail-${Date.now()}:` });
+    const edge = await addQuotaEdge(stack, { RATE_LIMIT_AUTH_FAILURES: '5', RATE_LIMIT_ANONYMOUS: '5', RATE_LIMIT_PREFIX: `edge-fail-${Date.now()}:` });
     const url = stack.url(edge);
     const lookups = () => stack.metric(edge, 'grpc_client_started_total', { grpc_method: 'VerifyApiKey' });
     const badChecksum = `${mintSecret('tsk', '123').slice(0, -6)}AAAAAA`;
@@ -102,7 +102,7 @@ describe('the REST edge: auth hardening', () => {
   });
 
   test('when the rate-limit store is down, then login is still limited per address (per process), not open', async () => {
-    const edge = stack.url(await stack.addEdge({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_AUTH: '3', RATE_LIMIT_PREFIX: `edge-auth-down-${Date.now()}:` }));
+    const edge = stack.url(await addQuotaEdge(stack, { REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_AUTH: '3', RATE_LIMIT_PREFIX: `edge-auth-down-${Date.now()}:` }));
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push(status(await http(edge, 'POST', '/api/v2/auth/login', { body: { email: 'nobody@hardening.test', password: `guess ${i}` } })));
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
@@ -159,7 +159,7 @@ describe('the REST edge: auth hardening', () => {
   });
 
   test('when TRUST_PROXY is one hop (ingress-nginx, a Gateway, kind\'s port mapping), then the client is the address that hop appended, not one the client wrote', async () => {
-    const edge = stack.url(await stack.addEdge({ TRUST_PROXY: '1', RATE_LIMIT_ANONYMOUS: '2', RATE_LIMIT_PREFIX: `edge-xff-${Date.now()}:` }));
+    const edge = stack.url(await addQuotaEdge(stack, { TRUST_PROXY: '1', RATE_LIMIT_ANONYMOUS: '2', RATE_LIMIT_PREFIX: `edge-xff-${Date.now()}:` }));
     const as = (xff: string) => http(edge, 'GET', '/api/v2/products', { headers: { 'x-forwarded-for': xff } }).then(status);
     // The client forges the leftmost entries; the proxy appends the address it saw (rightmost).
     expect([await as('10.0.0.1, 192.0.2.10'), await as('10.0.0.2, 192.0.2.10'), await as('10.0.0.3, 192.0.2.10')]).toEqual([200, 200, 429]);

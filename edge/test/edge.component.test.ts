@@ -8,7 +8,7 @@ import { eventually, until } from '@tessera/testing';
 import { createApp } from '../src/app';
 import { createRateLimits } from '../src/rate-limit/rate-limits';
 import { loadEdgeConfig } from '../src/config';
-import { ADMIN, http, ISSUER, SIGNING_KEYS, startStack, type Reply, type Stack } from './fixtures/stack';
+import { addQuotaEdge, ADMIN, http, ISSUER, SIGNING_KEYS, startStack, type Reply, type Stack } from './fixtures/stack';
 
 const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
 let seq = 0;
@@ -305,7 +305,7 @@ describe.each(['microservices', 'monolith'] as const)('the REST edge over the re
   });
 
   test('when the rate-limit store is down, then the edge still serves and enforces the limits on its own, counting the store errors', async () => {
-    const edge = stack.url(await stack.addEdge({ REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_ANONYMOUS: '3', RATE_LIMIT_PREFIX: `edge-down-${Date.now()}:` }));
+    const edge = stack.url(await addQuotaEdge(stack, { REDIS_URL: 'redis://127.0.0.1:1', RATE_LIMIT_ANONYMOUS: '3', RATE_LIMIT_PREFIX: `edge-down-${Date.now()}:` }));
     const product = await aProduct();
     const statuses = [];
     for (let i = 0; i < 5; i++) statuses.push((await http(edge, 'GET', `/api/v2/products/${product}`)).status);

@@ -1,6 +1,6 @@
 import { connect, GrpcStatus, MetadataKeys, type ServiceError, type TesseraClient } from '@tessera/client';
 import { eventually } from '@tessera/testing';
-import { ADMIN, http, startStack, type Stack } from './fixtures/stack';
+import { addQuotaEdge, ADMIN, http, startStack, type Stack } from './fixtures/stack';
 
 const codeOf = (p: Promise<unknown>) => p.then(() => 'OK', (e: ServiceError) => GrpcStatus[e.code]);
 
@@ -94,7 +94,7 @@ describe('the public gRPC API through the edge', () => {
   });
 
   test('when credentials are bad, then UNAUTHENTICATED; past the failure budget, RESOURCE_EXHAUSTED with a retry delay, before any lookup', async () => {
-    const index = await stack.addEdge({ RATE_LIMIT_AUTH_FAILURES: '3', RATE_LIMIT_PREFIX: `grpc-fail-${Date.now()}:` });
+    const index = await addQuotaEdge(stack, { RATE_LIMIT_AUTH_FAILURES: '3', RATE_LIMIT_PREFIX: `grpc-fail-${Date.now()}:` });
     const forged = connect({ target: stack.grpc(index), credential: 'not.a.token' });
     try {
       const answers: string[] = [];
@@ -112,7 +112,7 @@ describe('the public gRPC API through the edge', () => {
   });
 
   test('when one client calls over REST and gRPC alike, then both spend one shared budget', async () => {
-    const index = await stack.addEdge({ RATE_LIMIT_ANONYMOUS: '6', RATE_LIMIT_PREFIX: `grpc-quota-${Date.now()}:` });
+    const index = await addQuotaEdge(stack, { RATE_LIMIT_ANONYMOUS: '6', RATE_LIMIT_PREFIX: `grpc-quota-${Date.now()}:` });
     const client = connect({ target: stack.grpc(index) });
     try {
       const outcomes: string[] = [];

@@ -37,13 +37,16 @@ export function installRequestContext(app: FastifyInstance, registry: Registry):
     reply.header('x-request-id', trace.requestId);
     done();
   });
-  app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
+  // Measured when the answer is ready (onSend) rather than written (onResponse): the answer to a client that
+  // hung up mid-request is never written, and onResponse never fires for it; it would vanish from the metrics
+  // and its span would never end.
+  app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload, done) => {
     const route = request.routeOptions.url;
     duration.observe({ method: request.method, route: route ?? 'unmatched', status: String(reply.statusCode) }, (Date.now() - request.ctx.started) / 1000);
     if (request.ctx.span) {
       request.ctx.span.updateName(`${request.method} ${route ?? 'unmatched'}`);
       endSpan(request.ctx.span, { 'http.route': route ?? 'unmatched', 'http.response.status_code': reply.statusCode, 'tessera.request_id': request.ctx.requestId }, reply.statusCode >= 500);
     }
-    done();
+    done(null, payload);
   });
 }

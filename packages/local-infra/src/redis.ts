@@ -35,8 +35,26 @@ export interface RedisAcl {
   adminPassword: string;
 }
 
-/** A throwaway redis-server (no persistence) on loopback; with `acl`, only its users get in. */
-export async function startRedis(options: { dir: string; port?: number; host?: string; cluster?: boolean; acl?: RedisAcl }): Promise<RedisNode> {
+type RedisOptions = { dir: string; port?: number; host?: string; cluster?: boolean; acl?: RedisAcl };
+
+/**
+ * A throwaway redis-server (no persistence) on loopback; with `acl`, only its
+ * users get in. On ports it picked itself, a server that exits at once (its
+ * port taken between the pick and the bind) is started again on new ones.
+ */
+export async function startRedis(options: RedisOptions): Promise<RedisNode> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startRedisOnce(options);
+    } catch (error) {
+      if (options.port !== undefined || attempt === 3 || !(error instanceof RedisExited)) throw error;
+    }
+  }
+}
+
+class RedisExited extends Error {}
+
+async function startRedisOnce(options: RedisOptions): Promise<RedisNode> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
   mkdirSync(options.dir, { recursive: true });
@@ -52,7 +70,12 @@ export async function startRedis(options: { dir: string; port?: number; host?: s
   // A missing binary surfaces as an 'error' event right after spawn.
   const spawnError = await Promise.race([proc.exited.then(() => undefined, (error: NodeJS.ErrnoException) => error), new Promise<undefined>((r) => setTimeout(() => r(undefined), 50))]);
   if (spawnError) throw spawnError.code === 'ENOENT' ? new Error(INSTALL_HINT) : spawnError;
-  await waitFor(`redis-server on port ${port} (log: ${logFile})`, async () => {
+  const exitedEarly = new Promise<never>((_resolve, reject) => {
+    const exited = () => reject(new RedisExited(`redis-server on port ${port} exited while starting; see ${logFile}`));
+    proc.exited.then(exited, exited);
+  });
+  exitedEarly.catch(() => undefined); // it also settles at the normal stop
+  const ready = waitFor(`redis-server on port ${port} (log: ${logFile})`, async () => {
     if (!proc.isRunning()) throw new Error(`redis-server exited; see ${logFile}`);
     const client = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(password ? { password } : {}) });
     try {
@@ -62,6 +85,7 @@ export async function startRedis(options: { dir: string; port?: number; host?: s
       client.disconnect();
     }
   }, 10_000);
+  await Promise.race([ready, exitedEarly]);
   return {
     host,
     port,
