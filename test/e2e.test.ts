@@ -11,19 +11,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { tesseraClient } from '@tessera/api-client';
 import { eventually } from '@tessera/testing';
 
 const ROOT = path.resolve(__dirname, '..');
-
-async function json(base: string, method: string, url: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${base}${url}`, {
-    method,
-    headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(options.body ? { 'content-type': 'application/json' } : {}), ...options.headers },
-    ...(options.body ? { body: JSON.stringify(options.body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
 
 /** The whole platform shares two cores with the test: asynchronous steps get more time than the default. */
 const SLOW = 20_000;
@@ -101,38 +92,43 @@ describe.each([
     const metricsPort = Number(rows.find((r) => r.metrics !== "'-'")!.metrics);
     expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toMatch(/^process_cpu_user_seconds_total/m);
 
+    // The journey through the typed client generated from the v2 document: the contract, exercised by its consumer.
     // register → login → browse
+    const anonymous = tesseraClient(base);
     const email = `e2e-${Date.now()}@tessera.local`;
-    expect((await json(base, 'POST', '/api/v2/users', { body: { email, password: 'correct horse battery staple', display_name: 'E2E' } })).status).toBe(201);
-    const token = (await json(base, 'POST', '/api/v2/auth/login', { body: { email, password: 'correct horse battery staple' } })).body.access_token as string;
-    const products = (await json(base, 'GET', '/api/v2/products?limit=5')).body.data as { id: string; stock: number }[];
-    expect(products.length).toBeGreaterThan(0);
-    const product = products[0]!;
+    expect((await anonymous.POST('/api/v2/users', { body: { email, password: 'correct horse battery staple', display_name: 'E2E' } })).response.status).toBe(201);
+    const { data: tokens } = await anonymous.POST('/api/v2/auth/login', { body: { email, password: 'correct horse battery staple' } });
+    const api = tesseraClient(base, { token: tokens!.access_token });
+    const { data: page } = await anonymous.GET('/api/v2/products', { params: { query: { limit: 5 } } });
+    expect(page!.data.length).toBeGreaterThan(0);
+    const product = page!.data[0]!;
 
     // a webhook for payment and cancellation events, to a receiver on loopback (allowed in local runs)
-    const hook = await json(base, 'POST', '/api/v2/webhooks', { token, body: { url: hookUrl, event_types: ['order.paid', 'order.cancelled'] } });
-    expect(hook.status).toBe(201);
+    const hook = await api.POST('/api/v2/webhooks', { body: { url: hookUrl, event_types: ['order.paid', 'order.cancelled'] } });
+    expect(hook.response.status).toBe(201);
 
     // order → paid
-    const order = await json(base, 'POST', '/api/v2/orders', { token, headers: { 'idempotency-key': 'e2e-order-1' }, body: { items: [{ product_id: product.id, quantity: 1 }], payment_method: 'pm_card_ok' } });
-    expect(order.status).toBe(201);
-    expect(order.body.status).toBe('paid');
-    expect((await json(base, 'GET', `/api/v2/orders/${order.body.id}`, { token })).body.status).toBe('paid');
+    const placed = await api.POST('/api/v2/orders', { params: { header: { 'Idempotency-Key': 'e2e-order-1' } }, body: { items: [{ product_id: product.id, quantity: 1 }], payment_method: 'pm_card_ok' } });
+    expect(placed.response.status).toBe(201);
+    const order = placed.data!;
+    expect(order.status).toBe('paid');
+    expect((await api.GET('/api/v2/orders/{id}', { params: { path: { id: order.id } } })).data!.status).toBe('paid');
+    const inbox = async () => (await api.GET('/api/v2/notifications', {})).data!.data;
 
     // notification and a signed webhook delivery
-    await eventually('an order.paid notification', async () => ((await json(base, 'GET', '/api/v2/notifications', { token })).body.data as { type: string }[]).find((n) => n.type === 'order.paid'), SLOW);
-    const delivery = await eventually('a webhook delivery', async () => hooks.find((h) => h.body.includes(order.body.id)), SLOW);
+    await eventually('an order.paid notification', async () => (await inbox()).find((n) => n.type === 'order.paid'), SLOW);
+    const delivery = await eventually('a webhook delivery', async () => hooks.find((h) => h.body.includes(order.id)), SLOW);
     const [t, v1] = String(delivery.headers['tessera-signature']).split(',').map((p) => p.split('=')[1]);
-    expect(v1).toBe(createHmac('sha256', hook.body.signing_secret).update(`${t}.${delivery.body}`).digest('hex'));
+    expect(v1).toBe(createHmac('sha256', hook.data!.signing_secret).update(`${t}.${delivery.body}`).digest('hex'));
 
     // cancel → refund
-    const cancelled = await json(base, 'POST', `/api/v2/orders/${order.body.id}/cancel`, { token });
-    expect(cancelled.body.status).toBe('cancelled');
-    const payments = (await json(base, 'GET', `/api/v2/orders/${order.body.id}/payments`, { token })).body.data as { status: string; ledger: { status: string }[] }[];
+    const cancelled = await api.POST('/api/v2/orders/{id}/cancel', { params: { path: { id: order.id } } });
+    expect(cancelled.data!.status).toBe('cancelled');
+    const payments = (await api.GET('/api/v2/orders/{id}/payments', { params: { path: { id: order.id } } })).data!.data;
     expect(payments).toHaveLength(1);
     expect(payments[0]!.status).toBe('refunded');
     expect(payments[0]!.ledger.map((e) => e.status)).toEqual(['pending', 'authorized', 'refunded']);
-    await eventually('a refund notification', async () => ((await json(base, 'GET', '/api/v2/notifications', { token })).body.data as { type: string }[]).find((n) => n.type === 'payment.refunded'), SLOW);
+    await eventually('a refund notification', async () => (await inbox()).find((n) => n.type === 'payment.refunded'), SLOW);
     await eventually('a cancellation webhook', async () => hooks.find((h) => h.body.includes('order.cancelled')), SLOW);
 
     // Everything so far was ordinary use: not one 5xx (the crash below may legitimately cost some 503s).
@@ -146,8 +142,8 @@ describe.each([
     process.kill(crashedPid, 'SIGKILL');
     await eventually('the crash to be reported', async () => (new RegExp(`${crashes} exited \\(SIGKILL\\); restarting`).test(output) ? true : undefined), SLOW);
     await eventually('products to be served again (by both catalogs)', async () => {
-      const res = await Promise.all([1, 2, 3, 4].map(() => json(base, 'GET', `/api/v2/products/${product.id}`)));
-      return res.every((r) => r.status === 200) ? true : undefined;
+      const res = await Promise.all([1, 2, 3, 4].map(() => anonymous.GET('/api/v2/products/{id}', { params: { path: { id: product.id } } })));
+      return res.every((r) => r.response.status === 200) ? true : undefined;
     }, SLOW);
 
     // stop: everything goes away
@@ -171,9 +167,9 @@ describe.each([
     runner = spawn(process.execPath, ['--import', 'tsx', 'scripts/runner/cli.ts', '--port', '0', '--data-dir', dataDir, ...flags], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
     runner.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     const again = await eventually('the second start', async () => /Tessera is ready at (http:\/\/localhost:\d+)/.exec(output)?.[1]?.replace('localhost', '127.0.0.1'), 90_000);
-    const relogin = await json(again, 'POST', '/api/v2/auth/login', { body: { email, password: 'correct horse battery staple' } });
-    expect(relogin.status).toBe(200);
-    expect((await json(again, 'GET', `/api/v2/orders/${order.body.id}`, { token: relogin.body.access_token })).body.status).toBe('cancelled');
+    const relogin = await tesseraClient(again).POST('/api/v2/auth/login', { body: { email, password: 'correct horse battery staple' } });
+    expect(relogin.response.status).toBe(200);
+    expect((await tesseraClient(again, { token: relogin.data!.access_token }).GET('/api/v2/orders/{id}', { params: { path: { id: order.id } } })).data!.status).toBe('cancelled');
     const secondExit = new Promise<number | null>((resolve) => runner.once('exit', resolve));
     // The outside client example of the README ("Call it over gRPC"), against this platform's public gRPC API.
     const grpcAddress = [...output.matchAll(/gRPC:\s+(localhost:\d+)/g)].at(-1)?.[1];

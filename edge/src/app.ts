@@ -11,13 +11,12 @@ import { bodyLimitBytes, trustProxyFunction, type EdgeConfig } from './config';
 import { clientErrorHandler, installErrorHandling } from './errors/error-handler';
 import { installAdmission } from './http/admission';
 import { ConsistencyMemory } from './http/consistency-memory';
-import { OPS_ROUTES, opsRoutes, type Readiness } from './http/ops-routes';
+import { opsRoutes, type Readiness } from './http/ops-routes';
 import type { PublicCache } from './http/public-cache';
 import { installRequestContext } from './http/request-context';
 import { installSecurityHeaders } from './http/security-headers';
-import { openApiDocument } from './openapi/document';
+import { apiDocuments } from './openapi/api-documents';
 import type { RateLimits } from './rate-limit/rate-limits';
-import { routesFor } from './routes';
 import { recordMountedRoutes } from './routes/mounted-routes';
 import { oauthTokenRoute } from './routes/oauth-token';
 import type { Route } from './routes/route';
@@ -51,12 +50,7 @@ const EXPOSED_HEADERS = ['X-Request-Id', 'X-Consistency-Token', 'RateLimit', 'Ra
  */
 export async function createApp(deps: EdgeDeps): Promise<{ app: FastifyInstance; routes: Record<Version, Route[]>; documents: Record<Version, Record<string, unknown>>; mounted(): string[] }> {
   const { config, clients } = deps;
-  const options = { enumerationSafe: config.ENUMERATION_SAFE };
-  const routes = { v1: routesFor('v1', options), v2: routesFor('v2', options) };
-  const documents = {
-    v1: openApiDocument('v1', routes.v1, [...OPS_ROUTES, { method: 'get', path: '/api/v1/openapi.json', summary: 'This document', tag: 'ops' }]),
-    v2: openApiDocument('v2', routes.v2, [...OPS_ROUTES, { method: 'get', path: '/api/v2/openapi.json', summary: 'This document', tag: 'ops' }]),
-  };
+  const { routes, documents } = apiDocuments({ enumerationSafe: config.ENUMERATION_SAFE });
   const { limits } = deps;
   const handlerDeps = { clients, loaders: createLoaders(clients, deps.registry), memory: new ConsistencyMemory(config.CONSISTENCY_MEMORY_MS, deps.redis), cache: deps.publicCache, budgetMs: config.REQUEST_BUDGET_MS };
 
@@ -74,6 +68,8 @@ export async function createApp(deps: EdgeDeps): Promise<{ app: FastifyInstance;
     return503OnClosing: false,
     clientErrorHandler,
   });
+  // The API takes JSON only: a text/plain body is 415, not a string that fails validation as 400.
+  app.removeContentTypeParser('text/plain');
   const mounted = recordMountedRoutes(app);
   installRequestContext(app, deps.registry);
   if (config.ADMISSION_LIMIT_MAX > 0) installAdmission(app, { min: Math.min(config.ADMISSION_LIMIT_MIN, config.ADMISSION_LIMIT_MAX), max: config.ADMISSION_LIMIT_MAX, registry: deps.registry, budgetMs: config.REQUEST_BUDGET_MS });

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { tesseraClient, type TesseraClient } from '@tessera/api-client';
 import { percentile } from '../percentile';
 
 interface Sample {
@@ -81,66 +82,65 @@ const outDir = path.resolve(values.out ?? path.join(dataDir, 'load'));
 const samples: Sample[] = [];
 let declines = 0;
 
-async function call(route: string, method: string, url: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
+/** Times one call of the typed client: its route, latency and status (0 when nothing answered). */
+async function timed<T extends { response: Response }>(route: string, request: () => Promise<T>): Promise<T | undefined> {
   const started = performance.now();
-  let status = 0;
-  let body: any;
   try {
-    const res = await fetch(`${base}${url}`, {
-      method,
-      headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...(options.body ? { 'content-type': 'application/json' } : {}), ...options.headers },
-      ...(options.body ? { body: JSON.stringify(options.body) } : {}),
-    });
-    status = res.status;
-    body = await res.json().catch(() => undefined);
+    const result = await request();
+    samples.push({ route, ms: performance.now() - started, status: result.response.status });
+    return result;
   } catch {
-    status = 0;
+    samples.push({ route, ms: performance.now() - started, status: 0 });
+    return undefined;
   }
-  samples.push({ route, ms: performance.now() - started, status });
-  return { status, body };
 }
 
-async function setup(): Promise<{ tokens: string[]; products: string[] }> {
+async function setup(): Promise<{ users: TesseraClient[]; products: string[] }> {
   const secretsFile = path.join(dataDir, 'secrets.json');
   if (!existsSync(secretsFile)) throw new Error(`no ${secretsFile}: run \`npm start\` first (or pass --data-dir)`);
   const secrets = JSON.parse(readFileSync(secretsFile, 'utf8')) as { adminEmail: string; adminPassword: string };
-  const admin = await call('setup', 'POST', '/api/v2/auth/login', { body: { email: secrets.adminEmail, password: secrets.adminPassword } });
-  if (admin.status === 0) throw new Error(`nothing answers at ${base}: start Tessera with \`npm start\`, or pass --url (and --data-dir if it uses another folder)`);
-  if (admin.status !== 200) throw new Error(`admin login failed (${admin.status}) at ${base}: is this the Tessera started from ${dataDir}?`);
+  const anonymous = tesseraClient(base);
+  const admin = await timed('setup', () => anonymous.POST('/api/v2/auth/login', { body: { email: secrets.adminEmail, password: secrets.adminPassword } }));
+  if (!admin) throw new Error(`nothing answers at ${base}: start Tessera with \`npm start\`, or pass --url (and --data-dir if it uses another folder)`);
+  if (!admin.data) throw new Error(`admin login failed (${admin.response.status}) at ${base}: is this the Tessera started from ${dataDir}?`);
+  const asAdmin = tesseraClient(base, { token: admin.data.access_token });
   const products: string[] = [];
   for (let i = 0; i < 10; i++) {
-    const p = await call('setup', 'POST', '/api/v2/products', { token: admin.body.access_token, body: { name: `Load test item ${i}`, description: 'plenty in stock', price: { amount_minor: 500 + i * 100, currency: 'USD' }, stock: 10_000_000 } });
-    products.push(p.body.id);
+    const p = await timed('setup', () => asAdmin.POST('/api/v2/products', { body: { name: `Load test item ${i}`, description: 'plenty in stock', price: { amount_minor: 500 + i * 100, currency: 'USD' }, stock: 10_000_000 } }));
+    if (!p?.data) throw new Error(`could not create the load products (${p?.response.status ?? 'no answer'})`);
+    products.push(p.data.id);
   }
-  const tokens: string[] = [];
+  const users: TesseraClient[] = [];
   const run = randomUUID().slice(0, 8);
   for (let i = 0; i < connections; i++) {
     const email = `load-${run}-${i}@tessera.local`;
-    await call('setup', 'POST', '/api/v2/users', { body: { email, password: 'correct horse battery staple', display_name: `Load ${i}` } });
-    const login = await call('setup', 'POST', '/api/v2/auth/login', { body: { email, password: 'correct horse battery staple' } });
-    if (login.status !== 200) throw new Error(`could not sign up load users (${login.status}); the registration limit may be too low`);
-    tokens.push(login.body.access_token);
+    await timed('setup', () => anonymous.POST('/api/v2/users', { body: { email, password: 'correct horse battery staple', display_name: `Load ${i}` } }));
+    const login = await timed('setup', () => anonymous.POST('/api/v2/auth/login', { body: { email, password: 'correct horse battery staple' } }));
+    if (!login?.data) throw new Error(`could not sign up load users (${login?.response.status ?? 'no answer'}); the registration limit may be too low`);
+    users.push(tesseraClient(base, { token: login.data.access_token }));
   }
   samples.length = 0;
-  return { tokens, products };
+  return { users, products };
 }
 
-const MIX: [number, string, (t: string, products: string[]) => Promise<unknown>][] = [
-  [30, 'GET /api/v2/products', (t) => call('GET /api/v2/products', 'GET', '/api/v2/products?limit=20', { token: t })],
-  [15, 'GET /api/v2/products?q', (t) => call('GET /api/v2/products?q', 'GET', '/api/v2/products?limit=10&q=load', { token: t })],
-  [20, 'GET /api/v2/products/{id}', (t, p) => call('GET /api/v2/products/{id}', 'GET', `/api/v2/products/${p[Math.floor(Math.random() * p.length)]}`, { token: t })],
-  [8, 'GET /api/v2/users/me', (t) => call('GET /api/v2/users/me', 'GET', '/api/v2/users/me', { token: t })],
-  [12, 'POST /api/v2/orders', async (t, p) => {
+const any = (products: string[]) => products[Math.floor(Math.random() * products.length)]!;
+const MIX: [number, string, (api: TesseraClient, products: string[]) => Promise<unknown>][] = [
+  [30, 'GET /api/v2/products', (api) => timed('GET /api/v2/products', () => api.GET('/api/v2/products', { params: { query: { limit: 20 } } }))],
+  [15, 'GET /api/v2/products?q', (api) => timed('GET /api/v2/products?q', () => api.GET('/api/v2/products', { params: { query: { limit: 10, q: 'load' } } }))],
+  [20, 'GET /api/v2/products/{id}', (api, p) => timed('GET /api/v2/products/{id}', () => api.GET('/api/v2/products/{id}', { params: { path: { id: any(p) } } }))],
+  [8, 'GET /api/v2/users/me', (api) => timed('GET /api/v2/users/me', () => api.GET('/api/v2/users/me'))],
+  [12, 'POST /api/v2/orders', async (api, p) => {
     const decline = Math.random() < 0.15;
-    const res = await call('POST /api/v2/orders', 'POST', '/api/v2/orders', {
-      token: t,
-      headers: { 'idempotency-key': randomUUID() },
-      body: { items: [{ product_id: p[Math.floor(Math.random() * p.length)], quantity: 1 }], payment_method: decline ? 'pm_card_declined' : 'pm_card_ok' },
-    });
-    if (res.body?.status === 'payment_failed') declines++;
+    const res = await timed('POST /api/v2/orders', () =>
+      api.POST('/api/v2/orders', {
+        params: { header: { 'Idempotency-Key': randomUUID() } },
+        body: { items: [{ product_id: any(p), quantity: 1 }], payment_method: decline ? 'pm_card_declined' : 'pm_card_ok' },
+      }),
+    );
+    if (res?.data?.status === 'payment_failed') declines++;
   }],
-  [10, 'GET /api/v2/orders', (t) => call('GET /api/v2/orders', 'GET', '/api/v2/orders?limit=10', { token: t })],
-  [5, 'GET /api/v2/notifications', (t) => call('GET /api/v2/notifications', 'GET', '/api/v2/notifications?limit=10', { token: t })],
+  [10, 'GET /api/v2/orders', (api) => timed('GET /api/v2/orders', () => api.GET('/api/v2/orders', { params: { query: { limit: 10 } } }))],
+  [5, 'GET /api/v2/notifications', (api) => timed('GET /api/v2/notifications', () => api.GET('/api/v2/notifications', { params: { query: { limit: 10 } } }))],
 ];
 const totalWeight = MIX.reduce((s, [w]) => s + w, 0);
 const pick = () => {
@@ -154,7 +154,7 @@ const msAt = (sorted: number[], q: number) => Math.round(percentile(sorted, q) *
 
 async function main(): Promise<void> {
   process.stdout.write(`setting up ${connections} users and 10 products at ${base} …\n`);
-  const { tokens, products } = await setup();
+  const { users, products } = await setup();
   const started = Date.now();
   const end = started + durationMs;
   let issued = 0;
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     else if (ticks++ % 10 === 0) process.stdout.write(`${line}\n`);
   }, 500);
   await Promise.all(
-    tokens.map(async (token) => {
+    users.map(async (api) => {
       while (Date.now() < end) {
         if (rate > 0) {
           // Open-loop pacing: request n is due at n / rate seconds.
@@ -178,7 +178,7 @@ async function main(): Promise<void> {
           if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
           if (Date.now() >= end) break;
         }
-        await pick()[2](token, products);
+        await pick()[2](api, products);
       }
     }),
   );

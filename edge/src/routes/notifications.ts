@@ -12,7 +12,7 @@ const presentNotification = (f: VersionFormat, n: pb.Notification) => ({ id: f.i
 export function notificationRoutes(version: Version): Route[] {
   return [
     route({
-      method: 'get', path: '/notifications', tag: 'notifications', summary: 'Your inbox, newest first', access: 'user', scopes: ['notifications:read'], success: 200,
+      method: 'get', path: '/notifications', tag: 'notifications', summary: 'Your inbox, newest first', access: 'user', scopes: ['notifications:read'], success: 200, response: 'NotificationPage',
       query: pageQuery(version, { unread: z.enum(['true', 'false']).optional() }),
       async handle(ctx) {
         const q = ctx.query;
@@ -21,7 +21,7 @@ export function notificationRoutes(version: Version): Route[] {
       },
     }),
     route({
-      method: 'post', path: '/notifications/:id/read', tag: 'notifications', summary: 'Mark a notification read', access: 'user', scopes: ['notifications:write'], success: 200, params: idParam,
+      method: 'post', path: '/notifications/:id/read', tag: 'notifications', summary: 'Mark a notification read', access: 'user', scopes: ['notifications:write'], success: 200, response: 'NotificationRead', params: idParam,
       async handle(ctx) {
         const { notification: n } = await ctx.clients.notifications.markNotificationRead({ userId: ctx.userId(), id: ctx.fmt.parseId('notification', ctx.params.id, '/id') }, ctx.call());
         return { status: 200, body: { id: ctx.fmt.id('notification', n!.id), read_at: ctx.fmt.time(n!.readTime) } };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { pageQuery, pageRequest, pageWindow } from './paging';
 import { route, type Route, type RouteContext } from './route';
 import { problem } from '../errors/problem';
-import { idParam } from './schemas';
+import { idParam, paymentMethod } from './schemas';
 import type { Version } from './version';
 import type { VersionFormat } from './version-format';
 
@@ -54,8 +54,9 @@ async function ownOrder(ctx: RouteContext<{ id: string }, unknown, unknown>, raw
 export function orderRoutes(version: Version): Route[] {
   return [
     route({
-      method: 'post', path: '/orders', tag: 'orders', summary: 'Place an order (requires Idempotency-Key)', access: 'user', scopes: ['orders:write'], idempotent: true, success: 201,
-      body: z.strictObject({ items: z.array(z.strictObject({ product_id: z.string().max(64), quantity: z.number().int().min(1).max(1_000) })).min(1).max(50), payment_method: z.string().max(64) }),
+      method: 'post', path: '/orders', tag: 'orders', summary: 'Place an order (requires Idempotency-Key)', access: 'user', scopes: ['orders:write'], idempotent: true, success: 201, response: 'Order', locates: true,
+      alsoSuccess: [{ status: 200, description: 'A replay: the order this Idempotency-Key already placed', response: 'Order', headers: ['Location', 'Idempotent-Replayed'] }],
+      body: z.strictObject({ items: z.array(z.strictObject({ product_id: z.string().max(64), quantity: z.number().int().min(1).max(1_000) })).min(1).max(50), payment_method: paymentMethod }),
       async handle(ctx) {
         const items = ctx.body.items.map((i, n) => ({ productId: ctx.fmt.parseId('product', i.product_id, `/items/${n}/product_id`), quantity: i.quantity }));
         const res = await ctx.clients.orders.createOrder({ userId: ctx.userId(), items, paymentMethod: ctx.body.payment_method, idempotencyKey: ctx.idempotencyKey! }, ctx.call());
@@ -64,26 +65,26 @@ export function orderRoutes(version: Version): Route[] {
       },
     }),
     route({
-      method: 'get', path: '/orders', tag: 'orders', summary: 'Your orders, newest first', access: 'user', scopes: ['orders:read'], success: 200, query: pageQuery(version),
+      method: 'get', path: '/orders', tag: 'orders', summary: 'Your orders, newest first', access: 'user', scopes: ['orders:read'], success: 200, response: 'OrderPage', query: pageQuery(version),
       async handle(ctx) {
         const res = await ctx.clients.orders.listOrders({ userId: ctx.userId(), page: pageRequest(ctx.query) }, ctx.call());
         return { status: 200, body: ctx.fmt.page(res.orders.map((o) => presentOrder(ctx.fmt, o)), pageWindow(ctx.query, res.page?.nextPageToken)) };
       },
     }),
     route({
-      method: 'get', path: '/orders/:id', tag: 'orders', summary: 'One of your orders', access: 'user', scopes: ['orders:read'], success: 200, params: idParam,
+      method: 'get', path: '/orders/:id', tag: 'orders', summary: 'One of your orders', access: 'user', scopes: ['orders:read'], success: 200, response: 'Order', params: idParam,
       async handle(ctx) {
         return { status: 200, body: presentOrder(ctx.fmt, await ownOrder(ctx, ctx.params.id)) };
       },
     }),
     route({
-      method: 'post', path: '/orders/:id/cancel', tag: 'orders', summary: 'Cancel one of your orders (refunds a paid one)', access: 'user', scopes: ['orders:write'], success: 200, params: idParam,
+      method: 'post', path: '/orders/:id/cancel', tag: 'orders', summary: 'Cancel one of your orders (refunds a paid one)', access: 'user', scopes: ['orders:write'], success: 200, response: 'Order', params: idParam,
       async handle(ctx) {
         return { status: 200, body: presentOrder(ctx.fmt, (await ctx.clients.orders.cancelOrder({ userId: ctx.userId(), id: ctx.fmt.parseId('order', ctx.params.id, '/id') }, ctx.call())).order!) };
       },
     }),
     route({
-      method: 'get', path: '/orders/:id/payments', tag: 'orders', summary: 'Payments of one of your orders', access: 'user', scopes: ['orders:read'], success: 200, params: idParam,
+      method: 'get', path: '/orders/:id/payments', tag: 'orders', summary: 'Payments of one of your orders', access: 'user', scopes: ['orders:read'], success: 200, response: 'PaymentList', params: idParam,
       async handle(ctx) {
         // The order must be the caller's: otherwise the same 404 as for a missing order.
         const order = await ownOrder(ctx, ctx.params.id);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { problem } from '../errors/problem';
 import { pageQuery, pageRequest, pageWindow } from './paging';
 import { route, type Route } from './route';
-import { idParam, moneyInput } from './schemas';
+import { chars, idParam, moneyInput } from './schemas';
 import type { Version } from './version';
 import { minorFromDecimal, type VersionFormat } from './version-format';
 
@@ -26,7 +26,7 @@ export function productRoutes(version: Version): Route[] {
 
   return [
     route({
-      method: 'get', path: '/products', tag: 'products', summary: 'List products', access: 'public', scopes: [], success: 200,
+      method: 'get', path: '/products', tag: 'products', summary: 'List products', access: 'public', scopes: [], success: 200, response: 'ProductPage',
       query: pageQuery(version, { q: z.string().max(200).optional(), min_price: priceFilter, max_price: priceFilter }),
       async handle(ctx) {
         const q = ctx.query;
@@ -35,7 +35,7 @@ export function productRoutes(version: Version): Route[] {
       },
     }),
     route({
-      method: 'get', path: '/products/:id', tag: 'products', summary: 'A product', access: 'public', scopes: [], success: 200, params: idParam,
+      method: 'get', path: '/products/:id', tag: 'products', summary: 'A product', access: 'public', scopes: [], success: 200, response: 'Product', params: idParam,
       publicCache: { tag: (params, fmt) => fmt.parseId('product', params.id, '/id') },
       async handle(ctx) {
         const product = await ctx.load.product(ctx.fmt.parseId('product', ctx.params.id, '/id'), ctx.call());
@@ -44,17 +44,17 @@ export function productRoutes(version: Version): Route[] {
       },
     }),
     route({
-      method: 'post', path: '/products', tag: 'products', summary: 'Create a product (admin)', access: 'admin', scopes: ['products:write'], allowClients: true, success: 201,
-      body: z.strictObject({ name: z.string().max(500), description: z.string().max(10_000).default(''), price: money, stock }),
+      method: 'post', path: '/products', tag: 'products', summary: 'Create a product (admin)', access: 'admin', scopes: ['products:write'], allowClients: true, success: 201, response: 'Product', locates: true,
+      body: z.strictObject({ name: chars(1, 200), description: chars(0, 5_000).default(''), price: money, stock }),
       async handle(ctx) {
         const { product } = await ctx.clients.catalog.createProduct({ name: ctx.body.name, description: ctx.body.description, price: priceIn(ctx.body.price), stock: ctx.body.stock }, ctx.call());
         return { status: 201, body: presentProduct(ctx.fmt, product!), headers: { Location: `/api/${version}/products/${ctx.fmt.id('product', product!.id)}` } };
       },
     }),
     route({
-      method: 'patch', path: '/products/:id', tag: 'products', summary: 'Change a product (admin)', access: 'admin', scopes: ['products:write'], allowClients: true, success: 200, params: idParam,
+      method: 'patch', path: '/products/:id', tag: 'products', summary: 'Change a product (admin)', access: 'admin', scopes: ['products:write'], allowClients: true, success: 200, response: 'Product', params: idParam,
       invalidatesPublic: { tag: (params, fmt) => fmt.parseId('product', params.id, '/id') },
-      body: z.strictObject({ name: z.string().max(500).optional(), description: z.string().max(10_000).optional(), price: money.optional(), stock: stock.optional() }),
+      body: z.strictObject({ name: chars(1, 200).optional(), description: chars(0, 5_000).optional(), price: money.optional(), stock: stock.optional() }),
       async handle(ctx) {
         const b = ctx.body;
         const { product } = await ctx.clients.catalog.updateProduct(

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Principal } from '../auth/principal';
 import type { Loaders } from '../batching/loaders';
 import type { Clients } from '../clients';
+import type { ResponseName } from './responses';
 import type { Version } from './version';
 import type { VersionFormat } from './version-format';
 
@@ -54,6 +55,12 @@ export interface Route<P = any, Q = any, B = any> {
   authLimited?: boolean;
   /** Documented success status. */
   success: number;
+  /** The success body, by name (see responses.ts); none for a 204. */
+  response?: ResponseName;
+  /** The success answer carries a Location header (the created resource). */
+  locates?: boolean;
+  /** Other answers that are also success: a replayed create, an enumeration-safe 202. */
+  alsoSuccess?: { status: number; description: string; response: ResponseName; headers?: ('Location' | 'Idempotent-Replayed')[] }[];
   /**
    * A public GET whose answer is the same for every caller: served from the
    * edge's in-process cache, tagged with the object it shows (its prefixed id)

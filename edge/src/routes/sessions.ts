@@ -10,7 +10,7 @@ const refreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) }
 export function sessionRoutes(): Route[] {
   return [
     route({
-      method: 'post', path: '/auth/login', tag: 'auth', summary: 'Log in with email and password', access: 'public', scopes: [], authLimited: true, success: 200,
+      method: 'post', path: '/auth/login', tag: 'auth', summary: 'Log in with email and password', access: 'public', scopes: [], authLimited: true, success: 200, response: 'TokenPair',
       body: z.strictObject({ email, password: z.string().max(1_024) }),
       async handle(ctx) {
         const res = await ctx.clients.auth.login({ email: ctx.body.email, password: ctx.body.password }, ctx.call());
@@ -18,7 +18,7 @@ export function sessionRoutes(): Route[] {
       },
     }),
     route({
-      method: 'post', path: '/auth/refresh', tag: 'auth', summary: 'Exchange a refresh token for a new pair', access: 'public', scopes: [], authLimited: true, success: 200,
+      method: 'post', path: '/auth/refresh', tag: 'auth', summary: 'Exchange a refresh token for a new pair', access: 'public', scopes: [], authLimited: true, success: 200, response: 'TokenPair',
       body: refreshBody,
       async handle(ctx) {
         const res = await ctx.clients.auth.refreshToken({ refreshToken: ctx.body.refresh_token }, ctx.call());

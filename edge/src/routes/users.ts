@@ -5,7 +5,7 @@ import { hasScopes } from '../auth/principal';
 import { problem } from '../errors/problem';
 import { pageQuery, pageRequest, pageWindow } from './paging';
 import { route, type Route, type RouteContext } from './route';
-import { email, idParam } from './schemas';
+import { chars, email, idParam, newPassword } from './schemas';
 import type { Version } from './version';
 import type { VersionFormat } from './version-format';
 
@@ -48,8 +48,8 @@ async function unlessTaken<T>(call: Promise<T>): Promise<T | undefined> {
 export function userRoutes(version: Version, enumerationSafe: boolean): Route[] {
   return [
     route({
-      method: 'post', path: '/users', tag: 'users', summary: enumerationSafe ? 'Register a user (202 whether or not the email was free)' : 'Register a user', access: 'public', scopes: [], authLimited: true, success: enumerationSafe ? 202 : 201,
-      body: z.strictObject({ email, password: z.string().max(1_024), display_name: z.string().max(200) }),
+      method: 'post', path: '/users', tag: 'users', summary: enumerationSafe ? 'Register a user (202 whether or not the email was free)' : 'Register a user', access: 'public', scopes: [], authLimited: true, ...(enumerationSafe ? { success: 202, response: 'Accepted' as const } : { success: 201, response: 'User' as const, locates: true }),
+      body: z.strictObject({ email, password: newPassword, display_name: chars(1, 100) }),
       async handle(ctx) {
         const created = ctx.clients.users.createUser({ email: ctx.body.email, password: ctx.body.password, displayName: ctx.body.display_name }, ctx.call());
         // The password is hashed before the email is tried, so both answers take as long.
@@ -62,28 +62,28 @@ export function userRoutes(version: Version, enumerationSafe: boolean): Route[] 
       },
     }),
     route({
-      method: 'get', path: '/users/me', tag: 'users', summary: 'The calling user', access: 'user', scopes: ['profile:read'], success: 200,
+      method: 'get', path: '/users/me', tag: 'users', summary: 'The calling user', access: 'user', scopes: ['profile:read'], success: 200, response: 'User',
       async handle(ctx) {
         return { status: 200, body: presentUser(ctx.fmt, (await ctx.clients.users.getUser({ id: ctx.userId() }, ctx.call())).user!) };
       },
     }),
     route({
       method: 'post', path: '/users/me/password', tag: 'users', summary: 'Change the password (needs the current one; every session ends)', access: 'user', scopes: ['profile:write'], authLimited: true, success: 204,
-      body: z.strictObject({ current_password: z.string().max(1_024), new_password: z.string().max(1_024) }),
+      body: z.strictObject({ current_password: z.string().max(1_024), new_password: newPassword }),
       async handle(ctx) {
         await ctx.clients.users.changePassword({ id: ctx.userId(), currentPassword: ctx.body.current_password, newPassword: ctx.body.new_password }, ctx.call());
         return { status: 204 };
       },
     }),
     route({
-      method: 'get', path: '/users', tag: 'users', summary: 'List users (admin)', access: 'admin', scopes: ['users:read'], success: 200, query: pageQuery(version),
+      method: 'get', path: '/users', tag: 'users', summary: 'List users (admin)', access: 'admin', scopes: ['users:read'], success: 200, response: 'UserPage', query: pageQuery(version),
       async handle(ctx) {
         const res = await ctx.clients.users.listUsers({ page: pageRequest(ctx.query) }, ctx.call());
         return { status: 200, body: ctx.fmt.page(res.users.map((u) => presentUser(ctx.fmt, u)), pageWindow(ctx.query, res.page?.nextPageToken)) };
       },
     }),
     route({
-      method: 'get', path: '/users/:id', tag: 'users', summary: 'A user (self or admin)', access: 'user', scopes: ['profile:read'], success: 200, params: idParam,
+      method: 'get', path: '/users/:id', tag: 'users', summary: 'A user (self or admin)', access: 'user', scopes: ['profile:read'], success: 200, response: 'User', params: idParam,
       async handle(ctx) {
         const id = ctx.fmt.parseId('user', ctx.params.id, '/id');
         assertMayActOn(ctx, id, 'users:read');
@@ -91,8 +91,9 @@ export function userRoutes(version: Version, enumerationSafe: boolean): Route[] 
       },
     }),
     route({
-      method: 'patch', path: '/users/:id', tag: 'users', summary: 'Change a user (self or admin); a new email needs current_password and ends every session', access: 'user', scopes: ['profile:write'], success: 200, params: idParam,
-      body: z.strictObject({ display_name: z.string().max(200).optional(), email: email.optional(), current_password: z.string().max(1_024).optional() }),
+      method: 'patch', path: '/users/:id', tag: 'users', summary: 'Change a user (self or admin); a new email needs current_password and ends every session', access: 'user', scopes: ['profile:write'], success: 200, response: 'User', params: idParam,
+      ...(enumerationSafe ? { alsoSuccess: [{ status: 202, description: 'A new email was asked for (whether or not it was free)', response: 'Accepted' as const }] } : {}),
+      body: z.strictObject({ display_name: chars(1, 100).optional(), email: email.optional(), current_password: z.string().max(1_024).optional() }),
       async handle(ctx) {
         const id = ctx.fmt.parseId('user', ctx.params.id, '/id');
         const actor = assertMayActOn(ctx, id, 'users:write');

@@ -10,7 +10,7 @@ const presentWebhook = (f: VersionFormat, w: pb.Webhook) => ({ id: f.id('webhook
 export function webhookRoutes(): Route[] {
   return [
     route({
-      method: 'post', path: '/webhooks', tag: 'webhooks', summary: 'Register a webhook (the signing secret is shown once)', access: 'user', scopes: ['webhooks:write'], success: 201,
+      method: 'post', path: '/webhooks', tag: 'webhooks', summary: 'Register a webhook (the signing secret is shown once)', access: 'user', scopes: ['webhooks:write'], success: 201, response: 'WebhookCreated',
       body: z.strictObject({ url: z.string().max(2_000), event_types: z.array(z.string().max(64)).max(20).default([]) }),
       async handle(ctx) {
         const res = await ctx.clients.webhooks.createWebhook({ userId: ctx.userId(), url: ctx.body.url, eventTypes: ctx.body.event_types }, ctx.call());
@@ -18,7 +18,7 @@ export function webhookRoutes(): Route[] {
       },
     }),
     route({
-      method: 'get', path: '/webhooks', tag: 'webhooks', summary: 'Your webhooks', access: 'user', scopes: ['webhooks:read'], success: 200,
+      method: 'get', path: '/webhooks', tag: 'webhooks', summary: 'Your webhooks', access: 'user', scopes: ['webhooks:read'], success: 200, response: 'WebhookList',
       async handle(ctx) {
         return { status: 200, body: { data: (await ctx.clients.webhooks.listWebhooks({ userId: ctx.userId() }, ctx.call())).webhooks.map((w) => presentWebhook(ctx.fmt, w)) } };
       },
