@@ -62,13 +62,15 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
     };
   })();
   let dependencies: { at: number; state: Promise<Record<string, 'up' | 'down'>> } | undefined;
+  // Where this process's /metrics is (set once it listens): in /readyz, as an operator looking for it needs.
+  let metricsPort = hosting.metricsPort;
   const ready = async () => {
     if (!dependencies || Date.now() - dependencies.at > 1_000) {
       // Any answer means the service is there (the probes carry no credentials, so most answers are refusals); no answer means down.
       const answered = (error: unknown) => (isServiceError(error) && !NO_ANSWER.has(error.code) ? ('up' as const) : ('down' as const));
       dependencies = { at: Date.now(), state: Promise.all(Object.entries(probes).map(async ([name, probe]) => [name, await probe().then(() => 'up' as const, answered)] as const)).then(Object.fromEntries) };
     }
-    return { ready: !draining, dependencies: await dependencies.state };
+    return { ready: !draining, dependencies: await dependencies.state, ...(metricsPort ? { metricsPort } : {}) };
   };
 
   // Product answers kept here, dropped when the catalog announces a change (see PublicCache for the staleness bound).
@@ -95,6 +97,7 @@ export async function startEdge(config: EdgeConfig, logger: Logger = createLogge
   server.headersTimeout = 66_000;
   // In a monolith the host serves every part's metrics on one endpoint.
   const metrics = hosting.monolith ? { port: 0, close: async () => undefined } : await startMetricsServer(registry, config.METRICS_PORT, config.HOST);
+  metricsPort ??= metrics.port;
   const port = (server.address() as AddressInfo).port;
   logger.info({ port, grpcPort }, 'edge listening');
   return {

@@ -188,6 +188,12 @@ describe('the REST edge against its OpenAPI documents', () => {
     await a('POST', '/orders', { token, headers: { 'idempotency-key': key }, body: { items: [{ product_id: product.id, quantity: 1 }], payment_method: 'pm_card_ok' }, expect: 201 });
     await a('POST', '/orders', { token, headers: { 'idempotency-key': key }, body: { items: [{ product_id: product.id, quantity: 2 }], payment_method: 'pm_card_ok' }, expect: 422 });
     await a('POST', '/orders', { token, headers: { 'idempotency-key': `${key}-2` }, body: { items: [{ product_id: product.id, quantity: 1 }], payment_method: 'card' }, expect: 400 });
+    // Field errors point at what the client sent, not at the services' gRPC fields.
+    const pointers = async (path: string, c: Call) => ((await a(c.body === undefined ? 'GET' : 'POST', path, { ...c, expect: 400 })).body?.errors ?? []).map((e: { pointer: string }) => e.pointer);
+    expect(await pointers('/orders', { token, query: 'cursor=bogus' })).toEqual(v === 'v2' ? ['/query/cursor'] : ['/query']);
+    expect(await pointers('/products', { query: 'min_price=500&max_price=100' })).toEqual(['/query/min_price']);
+    expect(await pointers('/api-keys', { token, body: { name: 'past', scopes: ['orders:read'], expires_at: '2001-01-01T00:00:00Z' } })).toEqual(['/expires_at']);
+    if (v === 'v1') expect(await pointers('/products', { token: adminToken, body: { name: 'Free', price: { amount: '0.00', currency: 'USD' }, stock: 1 } })).toEqual(['/price/amount']);
     await call(['v1', 'v2'], 'POST', '/oauth/token', { raw: 'grant_type=password', headers: { 'content-type': 'application/x-www-form-urlencoded' }, expect: 400 });
     await call(['v1', 'v2'], 'POST', '/oauth/token', { raw: 'grant_type=client_credentials&client_id=cli_1&client_secret=nope', headers: { 'content-type': 'application/x-www-form-urlencoded' }, expect: 401 });
 

@@ -360,7 +360,10 @@ describe.each(['microservices', 'monolith'] as const)('the REST edge over the re
 
   test('when /healthz and /readyz are asked, then the stack is alive and ready with every service up, and /docs lists the routes', async () => {
     expect((await http(base, 'GET', '/healthz')).status).toBe(200);
-    expect((await http(base, 'GET', '/readyz')).body).toEqual({ status: 'ready', dependencies: { users: 'up', catalog: 'up', orders: 'up', payments: 'up', notifications: 'up' } });
+    // With where this process serves /metrics (its own port; in the monolith, the monolith's), and that answers.
+    const readiness = (await http(base, 'GET', '/readyz')).body;
+    expect(readiness).toEqual({ status: 'ready', dependencies: { users: 'up', catalog: 'up', orders: 'up', payments: 'up', notifications: 'up' }, metrics_port: stack.edges[0]!.metricsPort });
+    expect(await (await fetch(`http://127.0.0.1:${readiness.metrics_port}/metrics`)).text()).toMatch(/^http_server_request_duration_seconds_count\{/m);
     const docs = await fetch(`${base}/docs`);
     expect(await docs.text()).toContain('/api/v2/orders');
   });

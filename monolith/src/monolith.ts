@@ -33,11 +33,13 @@ export async function startMonolith(config: MonolithConfig, logger: Logger = cre
   // One registry per part, each series labelled with its part; the process metrics once, in the monolith's own.
   const own = createRegistry();
   const registries: Registry[] = [own];
+  // Served from the start (a scrape merges whichever parts are up), so each part knows where it is.
+  const metrics = await startMetricsServer(merged(registries), config.METRICS_PORT, config.HOST);
   const hosting = (component: string): Hosting => {
     const registry = new Registry();
     registry.setDefaultLabels({ component });
     registries.push(registry);
-    return { registry, monolith: true };
+    return { registry, monolith: true, metricsPort: metrics.port };
   };
   const levelOf = (part: unknown) => (part as { LOG_LEVEL?: string }).LOG_LEVEL ?? config.LOG_LEVEL;
   const started: RunningService[] = [];
@@ -51,7 +53,6 @@ export async function startMonolith(config: MonolithConfig, logger: Logger = cre
     }
     const edge = await EDGE.start(config.edge, createLogger({ service: 'edge', level: config.edge.LOG_LEVEL }), hosting('edge'));
     started.push(edge);
-    const metrics = await startMetricsServer(merged(registries), config.METRICS_PORT, config.HOST);
     logger.info({ port: edge.port, grpcPort: edge.grpcPort, metricsPort: metrics.port }, 'monolith serving');
     return {
       port: edge.port,
@@ -64,6 +65,7 @@ export async function startMonolith(config: MonolithConfig, logger: Logger = cre
     };
   } catch (error) {
     await stopAll();
+    await metrics.close();
     throw error;
   }
 }

@@ -9,7 +9,11 @@ const json = (schema: Record<string, unknown>) => ({ content: { 'application/jso
 const readiness = {
   type: 'object',
   required: ['status', 'dependencies'],
-  properties: { status: { enum: ['ready', 'not ready'] }, dependencies: { type: 'object', additionalProperties: { enum: ['up', 'down'] }, description: 'Each service the edge calls' } },
+  properties: {
+    status: { enum: ['ready', 'not ready'] },
+    dependencies: { type: 'object', additionalProperties: { enum: ['up', 'down'] }, description: 'Each service the edge calls' },
+    metrics_port: { type: 'integer', description: 'Where this process serves /metrics (Prometheus text format)' },
+  },
   additionalProperties: false,
 };
 const oauthProblem = {
@@ -91,6 +95,8 @@ export interface Readiness {
   ready: boolean;
   /** Each service the edge calls: reported, not gating (its routes answer 503 while it is down). */
   dependencies: Record<string, 'up' | 'down'>;
+  /** Where this process serves /metrics (its own port, or the monolith's). */
+  metricsPort?: number;
 }
 
 /** Liveness, readiness, the JWKS and the docs index. */
@@ -99,9 +105,9 @@ export function opsRoutes(deps: { clients: Clients; ready: () => Promise<Readine
   return async (app: FastifyInstance) => {
     app.get('/healthz', async () => ({ status: 'ok' }));
     app.get('/readyz', async (_request, reply) => {
-      const { ready, dependencies } = await deps.ready();
+      const { ready, dependencies, metricsPort } = await deps.ready();
       reply.code(ready ? 200 : 503);
-      return { status: ready ? 'ready' : 'not ready', dependencies };
+      return { status: ready ? 'ready' : 'not ready', dependencies, ...(metricsPort ? { metrics_port: metricsPort } : {}) };
     });
     app.get('/.well-known/jwks.json', async (_request, reply) => {
       const { keys } = await deps.clients.auth.getJwks({}, { deadlineMs: 2_000 });

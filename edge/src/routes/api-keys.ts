@@ -10,7 +10,7 @@ const presentKey = (f: VersionFormat, k: pb.ApiKey) => ({ id: f.id('apiKey', k.i
 export function apiKeyRoutes(): Route[] {
   return [
     route({
-      method: 'post', path: '/api-keys', tag: 'api-keys', summary: 'Create an API key (the secret is shown once)', access: 'user', scopes: [], sessionOnly: true, success: 201, response: 'ApiKeyCreated',
+      method: 'post', path: '/api-keys', tag: 'api-keys', summary: 'Create an API key (the secret is shown once)', access: 'user', scopes: [], sessionOnly: true, success: 201, response: 'ApiKeyCreated', pointers: { '/expire_time': '/expires_at' },
       body: z.strictObject({ name: chars(1, 100), scopes: z.array(z.string().max(64)).min(1).max(20), expires_at: z.iso.datetime().optional() }),
       async handle(ctx) {
         const res = await ctx.clients.apiKeys.createApiKey({ userId: ctx.userId(), name: ctx.body.name, scopes: ctx.body.scopes, ...(ctx.body.expires_at ? { expireTime: new Date(ctx.body.expires_at) } : {}) }, ctx.call());

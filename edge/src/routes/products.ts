@@ -22,11 +22,14 @@ const stock = z.number().int().min(0).max(1_000_000_000);
 export function productRoutes(version: Version): Route[] {
   const money = moneyInput(version);
   const priceIn = (m: z.infer<typeof money>) => ('amount_minor' in m ? { amountMinor: m.amount_minor, currency: m.currency } : { amountMinor: minorFromDecimal(m.amount)!, currency: m.currency });
+  // v1 writes money as a decimal `amount`; the catalog checks `amount_minor`.
+  const pricePointers: Record<string, string> = version === 'v1' ? { '/price/amount_minor': '/price/amount' } : {};
   const priceFilter = z.coerce.number().int().min(0).max(100_000_000_000).optional();
 
   return [
     route({
       method: 'get', path: '/products', tag: 'products', summary: 'List products', access: 'public', scopes: [], success: 200, response: 'ProductPage',
+      pointers: { '/query': '/query/q', '/min_price_minor': '/query/min_price', '/max_price_minor': '/query/max_price' },
       query: pageQuery(version, { q: z.string().max(200).optional(), min_price: priceFilter, max_price: priceFilter }),
       async handle(ctx) {
         const q = ctx.query;
@@ -44,7 +47,7 @@ export function productRoutes(version: Version): Route[] {
       },
     }),
     route({
-      method: 'post', path: '/products', tag: 'products', summary: 'Create a product (admin)', access: 'admin', scopes: ['products:write'], allowClients: true, success: 201, response: 'Product', locates: true,
+      method: 'post', path: '/products', tag: 'products', summary: 'Create a product (admin)', access: 'admin', scopes: ['products:write'], allowClients: true, success: 201, response: 'Product', locates: true, pointers: pricePointers,
       body: z.strictObject({ name: chars(1, 200), description: chars(0, 5_000).default(''), price: money, stock }),
       async handle(ctx) {
         const { product } = await ctx.clients.catalog.createProduct({ name: ctx.body.name, description: ctx.body.description, price: priceIn(ctx.body.price), stock: ctx.body.stock }, ctx.call());
@@ -52,7 +55,7 @@ export function productRoutes(version: Version): Route[] {
       },
     }),
     route({
-      method: 'patch', path: '/products/:id', tag: 'products', summary: 'Change a product (admin)', access: 'admin', scopes: ['products:write'], allowClients: true, success: 200, response: 'Product', params: idParam,
+      method: 'patch', path: '/products/:id', tag: 'products', summary: 'Change a product (admin)', access: 'admin', scopes: ['products:write'], allowClients: true, success: 200, response: 'Product', params: idParam, pointers: pricePointers,
       invalidatesPublic: { tag: (params, fmt) => fmt.parseId('product', params.id, '/id') },
       body: z.strictObject({ name: chars(1, 200).optional(), description: chars(0, 5_000).optional(), price: money.optional(), stock: stock.optional() }),
       async handle(ctx) {

@@ -59,6 +59,12 @@ export interface Route<P = any, Q = any, B = any> {
   response?: ResponseName;
   /** The success answer carries a Location header (the created resource). */
   locates?: boolean;
+  /**
+   * Where the services' field names sit in this route's request, for the
+   * pointers of their field errors: "/lines" → "/items" renames
+   * "/lines/0/quantity" too. (Paging's "/page_token" is renamed everywhere.)
+   */
+  pointers?: Record<string, string>;
   /** Other answers that are also success: a replayed create, an enumeration-safe 202. */
   alsoSuccess?: { status: number; description: string; response: ResponseName; headers?: ('Location' | 'Idempotent-Replayed')[] }[];
   /**

@@ -49,6 +49,8 @@ export interface Hosting {
   registry: Registry;
   /** Serve in-process (IN_PROCESS_TARGET) instead of on GRPC_PORT, and leave /metrics to the host. */
   monolith: boolean;
+  /** Where the host serves /metrics, when it does (a monolith): what the edge's /readyz reports. */
+  metricsPort?: number;
 }
 
 /** A process of its own: its registry with the process metrics, its own port and /metrics. */
