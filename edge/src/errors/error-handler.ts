@@ -11,9 +11,9 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger): void
     const { requestId, traceparent } = request.ctx ?? { requestId: 'unknown', traceparent: '' };
     const p = toProblem(error, logger.child({ requestId, traceparent, method: request.method, path: request.url.split('?')[0] }));
     if (p instanceof OAuthError) {
-      // RFC 6749 §5.2: token errors are never cached and carry `error` / `error_description`.
-      reply.header('cache-control', 'no-store');
-      sendProblem(reply, p, requestId, { error: p.error, error_description: p.detail });
+      // RFC 6749 §5.2: token errors are application/json with `error` / `error_description`, never cached
+      // (OAuth client libraries check the media type); the problem members stay beside them.
+      reply.headers(p.headers).header('cache-control', 'no-store').code(p.status).type('application/json; charset=utf-8').send(problemBody(p, requestId, { error: p.error, error_description: p.detail }));
       return;
     }
     sendProblem(reply, p, requestId);

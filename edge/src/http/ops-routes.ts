@@ -17,9 +17,9 @@ const readiness = {
   additionalProperties: false,
 };
 const oauthProblem = {
-  description: 'RFC 6749 §5.2: `error` is invalid_request, invalid_client, invalid_scope or unsupported_grant_type (also an RFC 9457 problem)',
+  description: 'RFC 6749 §5.2 (application/json): `error` is invalid_request, invalid_client, invalid_scope or unsupported_grant_type; the RFC 9457 problem members are there too',
   content: {
-    'application/problem+json': {
+    'application/json': {
       schema: {
         type: 'object',
         required: ['type', 'title', 'status', 'request_id', 'error'],

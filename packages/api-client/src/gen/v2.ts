@@ -585,7 +585,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description RFC 6749 §5.2: `error` is invalid_request, invalid_client, invalid_scope or unsupported_grant_type (also an RFC 9457 problem) */
+                /** @description RFC 6749 §5.2 (application/json): `error` is invalid_request, invalid_client, invalid_scope or unsupported_grant_type; the RFC 9457 problem members are there too */
                 400: {
                     headers: {
                         "Cache-Control": components["headers"]["Cache-Control"];
@@ -595,7 +595,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
+                        "application/json": {
                             detail?: string;
                             /** @enum {unknown} */
                             error: "invalid_request" | "invalid_client" | "invalid_scope" | "unsupported_grant_type";
@@ -607,7 +607,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description RFC 6749 §5.2: `error` is invalid_request, invalid_client, invalid_scope or unsupported_grant_type (also an RFC 9457 problem) */
+                /** @description RFC 6749 §5.2 (application/json): `error` is invalid_request, invalid_client, invalid_scope or unsupported_grant_type; the RFC 9457 problem members are there too */
                 401: {
                     headers: {
                         "Cache-Control": components["headers"]["Cache-Control"];
@@ -618,7 +618,7 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/problem+json": {
+                        "application/json": {
                             detail?: string;
                             /** @enum {unknown} */
                             error: "invalid_request" | "invalid_client" | "invalid_scope" | "unsupported_grant_type";
@@ -672,6 +672,8 @@ export interface paths {
                             dependencies: {
                                 [key: string]: "up" | "down";
                             };
+                            /** @description Where this process serves /metrics (Prometheus text format) */
+                            metrics_port?: number;
                             /** @enum {unknown} */
                             status: "ready" | "not ready";
                         };
@@ -690,6 +692,8 @@ export interface paths {
                             dependencies: {
                                 [key: string]: "up" | "down";
                             };
+                            /** @description Where this process serves /metrics (Prometheus text format) */
+                            metrics_port?: number;
                             /** @enum {unknown} */
                             status: "ready" | "not ready";
                         };

@@ -139,6 +139,10 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
       return { orders: result.items.map(toOrder), nextPageToken: result.nextPageToken };
     },
 
+    async discardPending(userId, id, deadline) {
+      await db.forUser(userId).writeStatement((sql) => sql`delete from orders where id = ${id} and user_id = ${userId} and status = 'pending'`, { deadline, token: false });
+    },
+
     async insertPending({ id, userId, items, paymentMethod }, deadline) {
       // One statement: the new row, or the one already there. No token: later steps of the saga write again and return theirs.
       const { value } = await db.forUser(userId).writeStatement(async (sql) => {

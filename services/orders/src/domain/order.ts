@@ -45,6 +45,8 @@ export interface OrderRepository {
   findMany(refs: readonly { userId: string; id: string }[], read: ReadConsistency): Promise<Order[]>;
   list(userId: string, page: PageRequest, read: ReadConsistency): Promise<{ orders: Order[]; nextPageToken: string }>;
   insertPending(order: { id: string; userId: string; items: OrderLine[]; paymentMethod: string }, deadline: number): Promise<Written<Order>>;
+  /** Deletes an order still pending that nothing was reserved, charged or announced for. */
+  discardPending(userId: string, id: string, deadline: number): Promise<void>;
   /** Records catalog prices and writes `order.created`; no-op if already priced. */
   price(userId: string, id: string, items: OrderLine[], totalMinor: number, currency: string, deadline: number): Promise<Written<Order>>;
   /** Moves the order between statuses with an outbox event; returns the order as it is after (moved or not). */

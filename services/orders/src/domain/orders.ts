@@ -61,10 +61,12 @@ export async function createOrder(
     result = await advance(pending.value, deps, deadline);
   } catch (error) {
     if (error instanceof StockUnavailable) {
-      // Nothing was reserved or charged: drop the order and give the key back.
-      await deps.orders.transition(pending.value.userId, pending.value.id, ['pending'], 'cancelled', { failureReason: 'out_of_stock', event: '' }, deadline);
+      // Nothing was reserved, charged or announced: the order never was (the caller is told so, and will
+      // not find it in its list), and the key is free for a corrected retry.
+      await deps.orders.discardPending(pending.value.userId, pending.value.id, deadline);
       await deps.orders.releaseKey(input.userId, input.key, deadline);
-      throw new AppError(Code.FAILED_PRECONDITION, 'not enough stock', error.violations.map((v) => ({ field: v.field.replace('/lines', '/items'), description: v.description })));
+      const violations = error.violations.map((v) => ({ field: v.field.replace('/lines', '/items'), description: v.description }));
+      throw new AppError(Code.FAILED_PRECONDITION, violations.some((v) => v.field.endsWith('/product_id')) ? 'an ordered product does not exist' : 'not enough stock', violations);
     }
     // Catalog or payments unreachable: the order stays pending for the recovery worker; the key lease lapses.
     throw error;
