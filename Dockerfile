@@ -16,6 +16,7 @@ COPY package.json package-lock.json ./
 COPY patches ./patches
 COPY edge/package.json ./edge/
 COPY monolith/package.json ./monolith/
+COPY packages/api-client/package.json ./packages/api-client/
 COPY packages/auth/package.json ./packages/auth/
 COPY packages/cache/package.json ./packages/cache/
 COPY packages/client/package.json ./packages/client/
