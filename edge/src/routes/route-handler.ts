@@ -31,8 +31,11 @@ const PAGING_POINTERS = { '/page_token': '/query/cursor', '/page_size': '/query/
  * A service's field errors name its own (gRPC) fields; a REST client must be
  * pointed at what it sent. Renames the pointers in place, by longest prefix.
  */
+const repointed = new WeakSet<object>();
 function pointedAtRequest(error: unknown, pointers: Record<string, string>): unknown {
-  if (!isServiceError(error)) return error;
+  // Once per error: a coalesced or single-flight call may hand the same error to several requests.
+  if (!isServiceError(error) || repointed.has(error)) return error;
+  repointed.add(error);
   const raw = error.metadata.get(MetadataKeys.fieldViolations)[0];
   if (!raw) return error;
   const prefixes = Object.keys(pointers).sort((a, b) => b.length - a.length);
