@@ -20,7 +20,7 @@ import type { RateLimits } from './rate-limit/rate-limits';
 import { recordMountedRoutes } from './routes/mounted-routes';
 import { oauthTokenRoute } from './routes/oauth-token';
 import type { Route } from './routes/route';
-import { routeHandler } from './routes/route-handler';
+import { fieldPointers, routeHandler } from './routes/route-handler';
 import { VERSIONS, type Version } from './routes/version';
 
 export interface EdgeDeps {
@@ -101,7 +101,7 @@ export async function createApp(deps: EdgeDeps): Promise<{ app: FastifyInstance;
         api.get('/openapi.json', async () => documents[version]);
         const guard = [authenticate(deps.authenticator, limits.failures), limits.quota];
         for (const r of routes[version]) {
-          api.route({ method: r.method.toUpperCase() as 'GET', url: r.path, preHandler: r.authLimited ? [...guard, limits.auth] : guard, handler: routeHandler(r, version, handlerDeps) });
+          api.route({ method: r.method.toUpperCase() as 'GET', url: r.path, config: { pointers: fieldPointers(r) }, preHandler: r.authLimited ? [...guard, limits.auth] : guard, handler: routeHandler(r, version, handlerDeps) });
         }
       },
       { prefix: `/api/${version}` },

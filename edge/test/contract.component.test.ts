@@ -191,7 +191,7 @@ describe('the REST edge against its OpenAPI documents', () => {
     // An order the catalog cannot fill is refused as a whole, named by field, and leaves no order behind;
     // its key is free again for the corrected request.
     const missing = await a('POST', '/orders', { token, headers: { 'idempotency-key': `${key}-3` }, body: { items: [{ product_id: v === 'v2' ? 'prd_12345' : '12345', quantity: 1 }], payment_method: 'pm_card_ok' }, expect: 400 });
-    expect([missing.body.detail, missing.body.errors.map((e: { pointer: string }) => e.pointer)]).toEqual(['an ordered product does not exist', ['/items/0/product_id']]);
+    expect([missing.body.detail, missing.body.errors.map((e: { pointer: string }) => e.pointer)]).toEqual(['unknown product', ['/items/0/product_id']]);
     const tooMany = await a('POST', '/orders', { token, headers: { 'idempotency-key': `${key}-4` }, body: { items: [{ product_id: product.id, quantity: 50 }], payment_method: 'pm_card_ok' }, expect: 400 });
     expect([tooMany.body.detail, tooMany.body.errors.map((e: { pointer: string }) => e.pointer)]).toEqual(['not enough stock', ['/items/0/quantity']]);
     // (Read from a replica a second behind: it may still show a refused order's row for a moment.)

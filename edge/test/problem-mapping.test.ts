@@ -57,4 +57,13 @@ describe('gRPC status → HTTP problem', () => {
     if (code === status.INVALID_ARGUMENT) expect(body.errors).toEqual([{ pointer: '/email', detail: 'must be a valid email address' }]);
     if (code === status.UNAVAILABLE) expect(res.headers.get('retry-after')).toBe('1');
   });
+
+  test('when a service names its own fields, then the problem points at the REST request by the longest prefix, whole segments only', () => {
+    const fields = ['/query', '/query_x', '/min_price_minor', '/price/amount_minor', '/lines/2/quantity', '/email'];
+    const metadata = new Metadata();
+    metadata.set('x-field-violations-bin', Buffer.from(JSON.stringify(fields.map((field) => ({ field, description: 'bad' })))));
+    const error = Object.assign(new Error('bad'), { code: status.INVALID_ARGUMENT, details: 'bad', metadata });
+    const pointers = { '/query': '/query/q', '/min_price_minor': '/query/min_price', '/price': '/cost', '/price/amount_minor': '/price/amount', '/lines': '/items' };
+    expect(toProblem(error, logger, pointers).errors.map((e) => e.pointer)).toEqual(['/query/q', '/query_x', '/query/min_price', '/price/amount', '/items/2/quantity', '/email']);
+  });
 });

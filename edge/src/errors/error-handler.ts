@@ -9,7 +9,7 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger): void
   app.setNotFoundHandler((request, reply) => sendProblem(reply, problem(404, `no route for ${request.method} ${request.url.split('?')[0]}`), request.ctx.requestId));
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { requestId, traceparent } = request.ctx ?? { requestId: 'unknown', traceparent: '' };
-    const p = toProblem(error, logger.child({ requestId, traceparent, method: request.method, path: request.url.split('?')[0] }));
+    const p = toProblem(error, logger.child({ requestId, traceparent, method: request.method, path: request.url.split('?')[0] }), request.routeOptions.config.pointers);
     if (p instanceof OAuthError) {
       // RFC 6749 §5.2: token errors are application/json with `error` / `error_description`, never cached
       // (OAuth client libraries check the media type); the problem members stay beside them.

@@ -61,12 +61,26 @@ export function problem(status: number, detail?: string, errors: Violation[] = [
   return new HttpProblem(status, TITLES[status] ?? 'Error', detail, errors, headers);
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's service field names → where the REST client wrote them ("/lines" also renames "/lines/0/quantity"). */
+    pointers?: Record<string, string>;
+  }
+}
+
+/** A service's field name as a pointer into the REST request, by the longest matching prefix of `pointers`. */
+function pointerInRequest(field: string, pointers: Record<string, string>): string {
+  let best: string | undefined;
+  for (const prefix of Object.keys(pointers)) if ((field === prefix || field.startsWith(`${prefix}/`)) && prefix.length > (best?.length ?? -1)) best = prefix;
+  return best === undefined ? field : `${pointers[best]}${field.slice(best.length)}`;
+}
+
 /**
  * Any error → a problem. gRPC errors keep their message (services only put
  * caller-safe text there) and field violations; anything unknown is a 500 with
  * nothing internal in it, logged in full.
  */
-export function toProblem(error: unknown, logger: Logger): HttpProblem {
+export function toProblem(error: unknown, logger: Logger, pointers: Record<string, string> = {}): HttpProblem {
   if (error instanceof HttpProblem) return error;
   if (isServiceError(error)) {
     const reason = error.metadata?.get(MetadataKeys.errorReason)[0];
@@ -76,7 +90,7 @@ export function toProblem(error: unknown, logger: Logger): HttpProblem {
       return problem(500, 'internal error');
     }
     const raw = error.metadata?.get(MetadataKeys.fieldViolations)[0];
-    const violations = raw ? (JSON.parse(String(raw)) as { field: string; description: string }[]).map((v) => ({ pointer: v.field, detail: v.description })) : [];
+    const violations = raw ? (JSON.parse(String(raw)) as { field: string; description: string }[]).map((v) => ({ pointer: pointerInRequest(v.field, pointers), detail: v.description })) : [];
     // Client errors keep the service's caller-safe message; server-side ones get a fixed text.
     const fixed: Record<number, string> = { 499: 'the request was cancelled', 501: 'not implemented', 503: 'a dependency is unavailable; retry shortly', 504: 'the request ran out of time' };
     const detail = fixed[status] ?? error.details;

@@ -66,7 +66,6 @@ export function installAdmission(app: FastifyInstance, options: { min: number; m
   app.addHook('onSend', (request: FastifyRequest, _reply, payload, done) => {
     const admitted = request.admitted;
     if (admitted) {
-      request.admitted = null;
       open.delete(admitted);
       admitted.release('ok');
     }

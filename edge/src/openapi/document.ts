@@ -116,8 +116,9 @@ function problemStatuses(r: Route): number[] {
 export function openApiDocument(version: Version, routes: Route[], extra: ExtraOperation[]): Json {
   // Headers on every answer of this version; v1's carry its deprecation.
   const common = ['X-Request-Id', 'Cache-Control', ...(version === 'v1' ? ['Deprecation', 'Sunset', 'Link'] : [])];
+  const always = ['X-Request-Id', ...(version === 'v1' ? ['Deprecation', 'Sunset'] : [])];
   const headers = (names: string[], required: string[] = []) =>
-    Object.fromEntries([...common, ...names].map((h) => [h, h === 'X-Request-Id' || required.includes(h) || (version === 'v1' && ['Deprecation', 'Sunset'].includes(h)) ? { ...ref('headers', h), required: true } : ref('headers', h)]));
+    Object.fromEntries([...common, ...names].map((h) => [h, always.includes(h) || required.includes(h) ? { ...ref('headers', h), required: true } : ref('headers', h)]));
   // A $ref beside `required` is fine in 3.1; the sibling wins over the referenced header's default.
   const problemResponses: Record<string, Json> = Object.fromEntries(
     Object.values(PROBLEMS).map((p) => [p.name, { description: p.description, headers: headers(['RateLimit', 'RateLimit-Policy', ...(p.headers ?? [])]), content: { 'application/problem+json': { schema: ref('schemas', 'Problem') } } }]),
@@ -138,10 +139,11 @@ export function openApiDocument(version: Version, routes: Route[], extra: ExtraO
 
     const limits = ['RateLimit', 'RateLimit-Policy'];
     const writes = r.method === 'get' ? [] : ['X-Consistency-Token'];
+    const own = [...(r.method === 'get' ? ['ETag'] : []), ...(r.locates ? ['Location'] : [])];
     const responses: Record<string, Json> = {
       [String(r.success)]: {
         description: r.summary,
-        headers: headers([...limits, ...writes, ...(r.method === 'get' ? ['ETag'] : []), ...(r.locates ? ['Location'] : [])], [...(r.method === 'get' ? ['ETag'] : []), ...(r.locates ? ['Location'] : [])]),
+        headers: headers([...limits, ...writes, ...own], own),
         ...(r.response ? { content: { 'application/json': { schema: ref('schemas', r.response) } } } : {}),
       },
     };

@@ -54,7 +54,7 @@ async function ownOrder(ctx: RouteContext<{ id: string }, unknown, unknown>, raw
 export function orderRoutes(version: Version): Route[] {
   return [
     route({
-      method: 'post', path: '/orders', tag: 'orders', summary: 'Place an order (requires Idempotency-Key)', access: 'user', scopes: ['orders:write'], idempotent: true, success: 201, response: 'Order', locates: true, pointers: { '/lines': '/items' },
+      method: 'post', path: '/orders', tag: 'orders', summary: 'Place an order (requires Idempotency-Key)', access: 'user', scopes: ['orders:write'], idempotent: true, success: 201, response: 'Order', locates: true,
       alsoSuccess: [{ status: 200, description: 'A replay: the order this Idempotency-Key already placed', response: 'Order', headers: ['Location', 'Idempotent-Replayed'] }],
       body: z.strictObject({ items: z.array(z.strictObject({ product_id: z.string().max(64), quantity: z.number().int().min(1).max(1_000) })).min(1).max(50), payment_method: paymentMethod }),
       async handle(ctx) {

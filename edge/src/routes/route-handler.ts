@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import { isServiceError, MetadataKeys, type CallOptions } from '@tessera/grpc-kit';
+import { MetadataKeys, type CallOptions } from '@tessera/grpc-kit';
 import { authorize } from '../auth/authorize';
 import type { Loaders } from '../batching/loaders';
 import type { Clients } from '../clients';
@@ -27,26 +27,8 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 /** Service field names every paged route shares, and where a REST client wrote them. */
 const PAGING_POINTERS = { '/page_token': '/query/cursor', '/page_size': '/query/limit' };
 
-/**
- * A service's field errors name its own (gRPC) fields; a REST client must be
- * pointed at what it sent. Renames the pointers in place, by longest prefix.
- */
-const repointed = new WeakSet<object>();
-function pointedAtRequest(error: unknown, pointers: Record<string, string>): unknown {
-  // Once per error: a coalesced or single-flight call may hand the same error to several requests.
-  if (!isServiceError(error) || repointed.has(error)) return error;
-  repointed.add(error);
-  const raw = error.metadata.get(MetadataKeys.fieldViolations)[0];
-  if (!raw) return error;
-  const prefixes = Object.keys(pointers).sort((a, b) => b.length - a.length);
-  const rename = (field: string) => {
-    const prefix = prefixes.find((p) => field === p || field.startsWith(`${p}/`));
-    return prefix === undefined ? field : `${pointers[prefix]}${field.slice(prefix.length)}`;
-  };
-  const violations = (JSON.parse(String(raw)) as { field: string; description: string }[]).map((v) => ({ ...v, field: rename(v.field) }));
-  error.metadata.set(MetadataKeys.fieldViolations, Buffer.from(JSON.stringify(violations)));
-  return error;
-}
+/** Where the services' field names sit in this route's request (see Route.pointers): mounted as its config, read by the error handler. */
+export const fieldPointers = (r: Route): Record<string, string> => ({ ...PAGING_POINTERS, ...r.pointers });
 
 const header = (request: FastifyRequest, name: string): string | undefined => {
   const value = request.headers[name];
@@ -68,11 +50,6 @@ function idempotencyKey(request: FastifyRequest): string {
  */
 export function routeHandler(r: Route, version: Version, deps: RouteHandlerDeps): RouteHandlerMethod {
   const fmt = versionFormat(version);
-  const pointers = { ...PAGING_POINTERS, ...r.pointers };
-  const handleRoute: Route['handle'] = (ctx) =>
-    r.handle(ctx).catch((error: unknown) => {
-      throw pointedAtRequest(error, pointers);
-    });
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const ctx = request.ctx;
     const principal = ctx.principal;
@@ -105,7 +82,7 @@ export function routeHandler(r: Route, version: Version, deps: RouteHandlerDeps)
         },
       });
       const handle = () =>
-        handleRoute({
+        r.handle({
           version,
           params,
           query,

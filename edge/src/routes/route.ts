@@ -61,8 +61,9 @@ export interface Route<P = any, Q = any, B = any> {
   locates?: boolean;
   /**
    * Where the services' field names sit in this route's request, for the
-   * pointers of their field errors: "/lines" → "/items" renames
-   * "/lines/0/quantity" too. (Paging's "/page_token" is renamed everywhere.)
+   * pointers of their field errors ("/expire_time" → "/expires_at"; a
+   * prefix also renames what is under it). Paging's "/page_token" is
+   * renamed on every route.
    */
   pointers?: Record<string, string>;
   /** Other answers that are also success: a replayed create, an enumeration-safe 202. */

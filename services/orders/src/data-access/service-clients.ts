@@ -22,7 +22,7 @@ export function catalogClient(target: string, registry: Registry, identity: Serv
         const e = error as ServiceError;
         if (e.code === GrpcStatus.FAILED_PRECONDITION || e.code === GrpcStatus.INVALID_ARGUMENT) {
           const raw = e.metadata?.get(MetadataKeys.fieldViolations)[0];
-          throw new StockUnavailable(raw ? (JSON.parse(String(raw)) as { field: string; description: string }[]) : [{ field: '/items', description: e.details }]);
+          throw new StockUnavailable(e.details, raw ? (JSON.parse(String(raw)) as { field: string; description: string }[]) : [{ field: '/items', description: e.details }]);
         }
         throw error;
       }

@@ -57,8 +57,9 @@ export interface OrderRepository {
 
 export class StockUnavailable extends Error {
   override readonly name = 'StockUnavailable';
-  constructor(readonly violations: { field: string; description: string }[]) {
-    super('stock unavailable');
+  /** `reason`: what the caller is told ("unknown product", "not enough stock", …); `violations` name the lines. */
+  constructor(reason: string, readonly violations: { field: string; description: string }[]) {
+    super(reason);
   }
 }
 

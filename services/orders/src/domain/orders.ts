@@ -65,8 +65,7 @@ export async function createOrder(
       // not find it in its list), and the key is free for a corrected retry.
       await deps.orders.discardPending(pending.value.userId, pending.value.id, deadline);
       await deps.orders.releaseKey(input.userId, input.key, deadline);
-      const violations = error.violations.map((v) => ({ field: v.field.replace('/lines', '/items'), description: v.description }));
-      throw new AppError(Code.FAILED_PRECONDITION, violations.some((v) => v.field.endsWith('/product_id')) ? 'an ordered product does not exist' : 'not enough stock', violations);
+      throw new AppError(Code.FAILED_PRECONDITION, error.message, error.violations.map((v) => ({ field: v.field.replace('/lines', '/items'), description: v.description })));
     }
     // Catalog or payments unreachable: the order stays pending for the recovery worker; the key lease lapses.
     throw error;
@@ -91,7 +90,7 @@ export async function advance(order: Order, deps: Omit<OrdersDeps, 'keyLeaseMs'>
     const currencies = new Set(priced.map((p) => p.currency));
     if (currencies.size !== 1) {
       await deps.catalog.release(current.id, deadline);
-      throw new StockUnavailable([{ field: '/items', description: 'all items must be priced in one currency' }]);
+      throw new StockUnavailable('items priced in more than one currency', [{ field: '/items', description: 'all items must be priced in one currency' }]);
     }
     const byId = new Map(priced.map((p) => [p.productId, p]));
     const items: OrderLine[] = current.items.map((line) => ({ ...line, productName: byId.get(line.productId)!.name, unitPriceMinor: byId.get(line.productId)!.unitPriceMinor }));
