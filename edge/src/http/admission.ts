@@ -48,10 +48,16 @@ export function installAdmission(app: FastifyInstance, options: { min: number; m
     clearInterval(sweeper);
     done();
   });
+  // Classified once per route pattern (route patterns match EXEMPT and CRITICAL as their paths do), not
+  // with a split and two regular expressions per request; unmatched paths (404s) are classified each time.
+  const classes = new Map<string, Priority | 'exempt'>();
+  const classify = (method: string, path: string): Priority | 'exempt' => (EXEMPT.test(path) ? 'exempt' : CRITICAL(method, path) ? 'critical' : 'normal');
   app.addHook('onRequest', (request, reply, done) => {
-    const path = request.url.split('?')[0]!;
-    if (EXEMPT.test(path)) return done();
-    const priority: Priority = CRITICAL(request.method, path) ? 'critical' : 'normal';
+    const route = request.ctx.route;
+    let cls = route === undefined ? classify(request.method, request.url.split('?')[0]!) : classes.get(request.method + route);
+    if (cls === undefined) classes.set(request.method + route, (cls = classify(request.method, route!)));
+    if (cls === 'exempt') return done();
+    const priority = cls;
     const release = limit.acquire(priority);
     if (!release) {
       shed.inc({ priority });

@@ -10,6 +10,8 @@ export interface RequestContext {
   traceparent: string;
   /** Epoch ms at arrival: the request's time budget counts from here. */
   started: number;
+  /** The matched route's pattern (undefined for 404s), read once: Fastify builds `routeOptions` anew on each read. */
+  route: string | undefined;
   principal?: Principal | undefined;
   /** This request's span, when tracing is on. */
   span?: Span | undefined;
@@ -33,7 +35,7 @@ export function installRequestContext(app: FastifyInstance, registry: Registry):
     const trace = continueTrace(request.headers['x-request-id'], request.headers.traceparent);
     // With tracing on, the request's span is what the services' spans hang from (its id is the traceparent passed on).
     const span = startServerSpan(request.method, request.headers.traceparent, { 'http.request.method': request.method });
-    request.ctx = { requestId: trace.requestId, traceparent: span?.traceparent ?? trace.traceparent, started: Date.now(), span: span?.span };
+    request.ctx = { requestId: trace.requestId, traceparent: span?.traceparent ?? trace.traceparent, started: Date.now(), route: request.routeOptions.url, span: span?.span };
     reply.header('x-request-id', trace.requestId);
     done();
   });
@@ -41,7 +43,7 @@ export function installRequestContext(app: FastifyInstance, registry: Registry):
   // hung up mid-request is never written, and onResponse never fires for it; it would vanish from the metrics
   // and its span would never end.
   app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload, done) => {
-    const route = request.routeOptions.url;
+    const route = request.ctx.route;
     duration.observe({ method: request.method, route: route ?? 'unmatched', status: String(reply.statusCode) }, (Date.now() - request.ctx.started) / 1000);
     if (request.ctx.span) {
       request.ctx.span.updateName(`${request.method} ${route ?? 'unmatched'}`);

@@ -56,10 +56,14 @@ export const ID_PREFIXES = {
 export type IdKind = keyof typeof ID_PREFIXES;
 
 const DECIMAL = /^[1-9][0-9]{0,18}$/;
-const MAX_ID = (1n << 63n) - 1n;
+const MAX_ID = ((1n << 63n) - 1n).toString();
 
-/** Decimal digits of a positive bigint id (1..2^63-1): what Postgres can take without error 22003. */
-export const isIdDigits = (digits: string): boolean => DECIMAL.test(digits) && BigInt(digits) <= MAX_ID;
+/**
+ * Decimal digits of a positive bigint id (1..2^63-1): what Postgres can take without error 22003.
+ * Only 19 digits can pass 2^63-1, and digit strings of one length compare as their numbers do
+ * (no BigInt per id parsed: it was ~1.5% of the edge's CPU on cached reads).
+ */
+export const isIdDigits = (digits: string): boolean => DECIMAL.test(digits) && (digits.length < MAX_ID.length || digits <= MAX_ID);
 
 /** "usr_" + the id in decimal: exact for every 64-bit value, and greppable in the database. */
 export function formatId(kind: IdKind, id: bigint | string): string {

@@ -68,6 +68,13 @@ describe('ids', () => {
     );
   });
 
+  test('at the edge of the range: 2^63-1 and 1 parse, 2^63 and the largest 19-digit number do not', () => {
+    expect(parseId('order', 'ord_9223372036854775807')).toBe('9223372036854775807');
+    expect(parseId('order', 'ord_1')).toBe('1');
+    expect(parseId('order', 'ord_999999999999999999')).toBe('999999999999999999');
+    for (const rest of ['9223372036854775808', '9300000000000000000', '9999999999999999999', '10000000000000000000']) expect(invalid(() => parseId('order', `ord_${rest}`))).toBe(true);
+  });
+
   test.each([undefined, null, 42, {}, ['ord_1']])('when the value is %p rather than a string, then it is INVALID_ARGUMENT', (value) => {
     expect(invalid(() => parseId('order', value))).toBe(true);
   });
