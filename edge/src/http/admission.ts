@@ -8,6 +8,7 @@ const EXEMPT = /^\/(healthz|readyz|docs)(\/|$)|\/openapi\.json$/;
 const CRITICAL = (method: string, url: string) => (method === 'POST' && /^\/api\/v\d+\/auth\/login$/.test(url)) || (method === 'GET' && /^\/api\/v\d+\/orders\/[^/]+$/.test(url));
 
 interface Admitted {
+  id: number;
   release: (outcome?: 'ok' | 'dropped') => void;
   until: number;
 }
@@ -34,12 +35,15 @@ export function installAdmission(app: FastifyInstance, options: { min: number; m
   // bench: wrk closing 64 connections at the end of a run held the whole limit for 15 s. A request that never
   // reaches an answer at all (its body never arrives) is swept once past any budget. (Fastify's onRequestAbort
   // would catch those directly, but its per-request listener cost a third of the edge's throughput.)
-  const open = new Set<Admitted>();
+  // Keyed by a serial number: small-integer keys cost less per request than a Set of fresh objects (which
+  // must be given an identity hash each). In admission order, so the sweep stops at the first one still due.
+  const open = new Map<number, Admitted>();
+  let serial = 0;
   const sweeper = setInterval(() => {
     const now = Date.now();
-    for (const a of open) {
-      if (a.until > now) continue;
-      open.delete(a);
+    for (const [id, a] of open) {
+      if (a.until > now) break;
+      open.delete(id);
       a.release('dropped');
     }
   }, 1_000);
@@ -48,14 +52,22 @@ export function installAdmission(app: FastifyInstance, options: { min: number; m
     clearInterval(sweeper);
     done();
   });
-  // Classified once per route pattern (route patterns match EXEMPT and CRITICAL as their paths do), not
-  // with a split and two regular expressions per request; unmatched paths (404s) are classified each time.
-  const classes = new Map<string, Priority | 'exempt'>();
+  // Classified once per route pattern and method (route patterns match EXEMPT and CRITICAL as their paths
+  // do), not with a split and two regular expressions per request; unmatched paths (404s) each time. Both
+  // keys are the same string objects on every request (Fastify's route config, the HTTP parser's method
+  // table), so their hashes are cached.
+  const classes = new Map<string, Map<string, Priority | 'exempt'>>();
   const classify = (method: string, path: string): Priority | 'exempt' => (EXEMPT.test(path) ? 'exempt' : CRITICAL(method, path) ? 'critical' : 'normal');
+  const classOf = (method: string, route: string | undefined, url: string): Priority | 'exempt' => {
+    if (route === undefined) return classify(method, url.split('?')[0]!);
+    let byMethod = classes.get(route);
+    if (!byMethod) classes.set(route, (byMethod = new Map()));
+    let cls = byMethod.get(method);
+    if (cls === undefined) byMethod.set(method, (cls = classify(method, route)));
+    return cls;
+  };
   app.addHook('onRequest', (request, reply, done) => {
-    const route = request.ctx.route;
-    let cls = route === undefined ? classify(request.method, request.url.split('?')[0]!) : classes.get(request.method + route);
-    if (cls === undefined) classes.set(request.method + route, (cls = classify(request.method, route!)));
+    const cls = classOf(request.method, request.ctx.route, request.url);
     if (cls === 'exempt') return done();
     const priority = cls;
     const release = limit.acquire(priority);
@@ -64,15 +76,15 @@ export function installAdmission(app: FastifyInstance, options: { min: number; m
       sendProblem(reply, problem(503, 'the service is busy; try again shortly', [], { 'Retry-After': '1' }), request.ctx.requestId);
       return;
     }
-    const admitted = { release, until: Date.now() + options.budgetMs + 5_000 };
-    open.add(admitted);
+    const admitted = { id: serial++, release, until: Date.now() + options.budgetMs + 5_000 };
+    open.set(admitted.id, admitted);
     request.admitted = admitted;
     done();
   });
   app.addHook('onSend', (request: FastifyRequest, _reply, payload, done) => {
     const admitted = request.admitted;
     if (admitted) {
-      open.delete(admitted);
+      open.delete(admitted.id);
       admitted.release('ok');
     }
     done(null, payload);

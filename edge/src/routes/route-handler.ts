@@ -62,7 +62,8 @@ export function routeHandler(r: Route, version: Version, deps: RouteHandlerDeps)
     const key = r.idempotent ? idempotencyKey(request) : undefined;
 
     // Read-your-writes: the tokens the client sent, plus the ones remembered for this principal (see below).
-    const sent = (header(request, 'x-consistency-token') ?? '').split(',').map((t) => t.trim()).filter(Boolean).slice(0, 8);
+    const sentHeader = header(request, 'x-consistency-token');
+    const sent = sentHeader ? sentHeader.split(',').map((t) => t.trim()).filter(Boolean).slice(0, 8) : [];
     let written: string | undefined;
     const budgetEnd = ctx.started + deps.budgetMs;
 
