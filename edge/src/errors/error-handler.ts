@@ -13,7 +13,8 @@ export function installErrorHandling(app: FastifyInstance, logger: Logger): void
     if (p instanceof OAuthError) {
       // RFC 6749 §5.2: token errors are application/json with `error` / `error_description`, never cached
       // (OAuth client libraries check the media type); the problem members stay beside them.
-      reply.headers(p.headers).header('cache-control', 'no-store').code(p.status).type('application/json; charset=utf-8').send(problemBody(p, requestId, { error: p.error, error_description: p.detail }));
+      reply.header('cache-control', 'no-store');
+      sendProblem(reply, p, requestId, { mediaType: 'application/json; charset=utf-8', extra: { error: p.error, error_description: p.detail } });
       return;
     }
     sendProblem(reply, p, requestId);

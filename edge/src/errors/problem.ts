@@ -123,6 +123,7 @@ export function problemBody(p: HttpProblem, requestId: string, extra: Record<str
   });
 }
 
-export function sendProblem(reply: FastifyReply, p: HttpProblem, requestId: string, extra: Record<string, unknown> = {}): void {
-  reply.headers(p.headers).code(p.status).type('application/problem+json').send(problemBody(p, requestId, extra));
+/** Answers with a problem: its status, headers and body; `as` for a media type other than problem+json (with members beside it). */
+export function sendProblem(reply: FastifyReply, p: HttpProblem, requestId: string, as: { mediaType: string; extra: Record<string, unknown> } = { mediaType: 'application/problem+json', extra: {} }): void {
+  reply.headers(p.headers).code(p.status).type(as.mediaType).send(problemBody(p, requestId, as.extra));
 }

@@ -67,9 +67,8 @@ export function installAdmission(app: FastifyInstance, options: { min: number; m
     return cls;
   };
   app.addHook('onRequest', (request, reply, done) => {
-    const cls = classOf(request.method, request.ctx.route, request.url);
-    if (cls === 'exempt') return done();
-    const priority = cls;
+    const priority = classOf(request.method, request.ctx.route, request.url);
+    if (priority === 'exempt') return done();
     const release = limit.acquire(priority);
     if (!release) {
       shed.inc({ priority });

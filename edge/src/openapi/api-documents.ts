@@ -7,7 +7,7 @@ import { openApiDocument } from './document';
 /**
  * The route table of each version and its OpenAPI document, as the edge
  * serves them: what the app mounts, and what the typed client is generated
- * from (scripts/generate-api-client.ts), from one place.
+ * from (scripts/api-client/generate.ts), from one place.
  */
 export function apiDocuments(options: { enumerationSafe: boolean }): { routes: Record<Version, Route[]>; documents: Record<Version, Record<string, unknown>> } {
   const routes = { v1: routesFor('v1', options), v2: routesFor('v2', options) };

@@ -50,10 +50,8 @@ export function responseSchemas(version: Version) {
     });
   const notification = z.strictObject({ id: id('notification'), type: z.string(), title: z.string(), body: z.string(), subject_id: z.string(), created_at: time, read_at: time });
   const webhook = z.strictObject({ id: id('webhook'), url: z.string(), event_types: z.array(z.string()), created_at: time });
-  const apiKeyShape = { id: id('apiKey'), name: z.string(), scopes: z.array(z.string()), prefix: z.string(), created_at: time, expires_at: time, revoked_at: time };
-  const apiKey = z.strictObject(apiKeyShape);
-  const clientShape = { client_id: id('oauthClient'), name: z.string(), scopes: z.array(z.string()), created_at: time };
-  const oauthClient = z.strictObject(clientShape);
+  const apiKey = z.strictObject({ id: id('apiKey'), name: z.string(), scopes: z.array(z.string()), prefix: z.string(), created_at: time, expires_at: time, revoked_at: time });
+  const oauthClient = z.strictObject({ client_id: id('oauthClient'), name: z.string(), scopes: z.array(z.string()), created_at: time });
   const tokens = z
     .strictObject({
       access_token: z.string(),
@@ -81,10 +79,10 @@ export function responseSchemas(version: Version) {
     WebhookCreated: z.strictObject({ ...webhook.shape, signing_secret: z.string().meta({ description: 'Shown once: verify deliveries with it.' }) }),
     WebhookList: list(webhook),
     ApiKey: apiKey,
-    ApiKeyCreated: z.strictObject({ ...apiKeyShape, key: z.string().meta({ description: 'The secret, shown once.' }) }),
+    ApiKeyCreated: z.strictObject({ ...apiKey.shape, key: z.string().meta({ description: 'The secret, shown once.' }) }),
     ApiKeyList: list(apiKey),
     OAuthClient: oauthClient,
-    OAuthClientCreated: z.strictObject({ ...clientShape, client_secret: z.string().meta({ description: 'Shown once.' }) }),
+    OAuthClientCreated: z.strictObject({ ...oauthClient.shape, client_secret: z.string().meta({ description: 'Shown once.' }) }),
     OAuthClientList: list(oauthClient),
     TokenPair: tokens,
     /** The enumeration-safe answer to registering or changing an email. */
