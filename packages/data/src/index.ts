@@ -6,5 +6,6 @@ export { composeId, decomposeId, shardOfId, formatId, parseId, isIdDigits, ID_PR
 export { formatToken, parseToken, parseTokens, mergeTokens, parseLsn, formatLsn, type ConsistencyToken, type Written, type ReadConsistency } from './consistency';
 export { pageRequest, pageSize, MAX_PAGE_SIZE, MAX_OFFSET, type PageRequest } from './paging';
 export { scatterGather, olderThan, micros, encodeCursor, decodeCursor, type ListCursor, type Page } from './scatter-gather';
+export { writtenOrCurrent } from './conditional-write';
 export { isConnectionError, toAppError, withTimeout } from './db-errors';
 export { dataConfigShape, loadDataConfig, type DataConfig } from './data-config';

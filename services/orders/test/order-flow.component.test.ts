@@ -1,8 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { events, orders } from '@tessera/contracts';
+import { events, orders, payments } from '@tessera/contracts';
+import { formatId } from '@tessera/data';
 import { createClient, GrpcStatus, MetadataKeys, type ServiceError } from '@tessera/grpc-kit';
 import { createRegistry } from '@tessera/metrics';
-import { eventually, until } from '@tessera/testing';
+import { commitWhileWaiting, eventually, until } from '@tessera/testing';
 import { newUserId, startPlatform, startReceiver, type Platform } from './fixtures/platform';
 
 const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -116,9 +117,59 @@ describe('the order saga over real services (catalog, orders, payments, notifica
     const [refunds] = await platform.sql('payments')`select count(*)::int as n from sandbox_processor.operations where kind = 'refund'`;
     expect(refunds!.n).toBe(1);
     expect((await platform.catalog.getProduct({ id: p.id })).product!.stock).toBe(3);
-    const payments = await platform.payments.listPayments({ userId: user, orderId: order!.id });
-    expect(payments.payments).toHaveLength(1);
+    expect((await platform.payments.listPayments({ userId: user, orderId: order!.id })).payments).toHaveLength(1);
     await eventually('refund notification', async () => (await inboxOf(user)).find((n) => n.type === 'payment.refunded'));
+  });
+
+  // Writers that wait for a concurrent transaction (READ COMMITTED) answer the row as that transaction left it.
+  test('when a cancel waits on the row for another cancel that commits first, then it answers the order CANCELLED, not as it was before the wait', async () => {
+    const user = newUserId();
+    const p = await product(2);
+    const { order } = await platform.orders.createOrder({ userId: user, items: [{ productId: p.id, quantity: 1 }], paymentMethod: 'pm_card_ok', idempotencyKey: 'k-cancel-wait' });
+    const cancelled = await commitWhileWaiting(
+      platform.sql('orders'),
+      (tx) => tx`update orders set status = 'cancelled', updated_at = now() where id = ${order!.id.slice(4)}`,
+      () => platform.orders.cancelOrder({ userId: user, id: order!.id }),
+    );
+    expect(cancelled.order!.status).toBe(orders.OrderStatus.ORDER_STATUS_CANCELLED);
+  });
+
+  test('when a refund waits on the payment for another refund that commits first, then it answers the payment REFUNDED', async () => {
+    const user = newUserId();
+    const { order } = await platform.orders.createOrder({ userId: user, items: [{ productId: (await product(2)).id, quantity: 1 }], paymentMethod: 'pm_card_ok', idempotencyKey: 'k-refund-wait' });
+    const [payment] = (await platform.payments.listPayments({ userId: user, orderId: order!.id })).payments;
+    const refunded = await commitWhileWaiting(
+      platform.sql('payments'),
+      (tx) => tx`update payments set status = 'refunded', updated_at = now() where id = ${payment!.id.slice(4)}`,
+      () => platform.payments.refundPayment({ userId: user, paymentId: payment!.id, idempotencyKey: '' }),
+    );
+    expect(refunded.payment!.status).toBe(payments.PaymentStatus.PAYMENT_STATUS_REFUNDED);
+  });
+
+  test('when an authorization waits on its idempotency key for another payment that commits first, then it is refused as a different payment, not an internal error', async () => {
+    const user = newUserId();
+    const request = { userId: user, orderId: formatId('order', '42'), amount: usd(500), paymentMethod: 'pm_card_ok', idempotencyKey: 'k-key-wait' };
+    const refused = await code(commitWhileWaiting(
+      platform.sql('payments'),
+      (tx) => tx`insert into payments (id, user_id, order_id, idempotency_key, request_hash, status, amount_minor, currency, payment_method)
+                 values (tessera_next_id(0), ${user.slice(4)}, 41, ${request.idempotencyKey}, 'another request', 'pending', 900, 'USD', 'pm_card_ok')`,
+      () => platform.payments.authorizePayment(request),
+    ));
+    expect(refused).toBe(GrpcStatus.FAILED_PRECONDITION);
+  });
+
+  test('when the sandbox processor records a refund while another record of its key commits first, then the refund answers with that record', async () => {
+    const user = newUserId();
+    const { order } = await platform.orders.createOrder({ userId: user, items: [{ productId: (await product(2)).id, quantity: 1 }], paymentMethod: 'pm_card_ok', idempotencyKey: 'k-processor-wait' });
+    const [payment] = (await platform.payments.listPayments({ userId: user, orderId: order!.id })).payments;
+    const refunded = await commitWhileWaiting(
+      platform.sql('payments'),
+      (tx) => tx`insert into sandbox_processor.operations (idempotency_key, kind, payment_method, amount_minor, currency, approved, reference)
+                 values (${`refund:${payment!.id.slice(4)}`}, 'refund', '', ${payment!.amount!.amountMinor}, 'USD', true, 'sbx_re_theirs')`,
+      () => platform.payments.refundPayment({ userId: user, paymentId: payment!.id, idempotencyKey: '' }),
+    );
+    expect(refunded.payment!.status).toBe(payments.PaymentStatus.PAYMENT_STATUS_REFUNDED);
+    expect(refunded.payment!.ledger.at(-1)).toMatchObject({ status: payments.PaymentStatus.PAYMENT_STATUS_REFUNDED, processorReference: 'sbx_re_theirs' });
   });
 
   test.each(['pm_card_lost_response', 'pm_card_timeout'])('when the processor charges but the answer is lost (%s), then recovery finishes the order PAID with exactly one charge', async (method) => {

@@ -1,5 +1,6 @@
 import type { Sql } from 'postgres';
-import { formatId, micros, olderThan, parseTokens, scatterGather, shardOfId, type ShardedDb, type Written } from '@tessera/data';
+import { AppError } from '@tessera/errors';
+import { formatId, micros, olderThan, parseTokens, scatterGather, shardOfId, type ShardedDb, type Written, writtenOrCurrent } from '@tessera/data';
 import { outboxInsertFrom } from '@tessera/outbox';
 import type { KeyClaim, Order, OrderLine, OrderRepository, OrderStatus } from '../domain/order';
 
@@ -42,16 +43,13 @@ const reviveOrder = (o: Order & { createdAt: string | Date; updatedAt: string | 
 export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEvent: (cluster: string) => void }): OrderRepository {
   /**
    * Runs `moved` (a `with moved as (update … returning …)` clause, maybe with an outbox insert) as one statement
-   * and answers the order as the move left it, or as it already was when the move did not apply.
+   * and answers the order as the move left it, or as it is now when the move did not apply (see writtenOrCurrent).
    */
   async function moveOrder(cluster: ReturnType<ShardedDb['forUser']>, id: string, deadline: number, moved: (sql: Sql) => ReturnType<Sql>): Promise<Written<Order>> {
     const { value, token } = await cluster.writeStatement(async (sql) => {
-      const rows = await sql<OrderRow[]>`
-          ${moved(sql)}
-          select ${orderColumns(sql)} from moved
-          union all
-          select ${orderColumns(sql)} from orders where id = ${id} and not exists (select 1 from moved)`;
-      return toOrder(rows[0]!);
+      const order = await writtenOrCurrent(sql<OrderRow[]>`${moved(sql)} select ${orderColumns(sql)} from moved`, () => sql<OrderRow[]>`select ${orderColumns(sql)} from orders where id = ${id}`);
+      if (!order) throw AppError.aborted('the order was removed concurrently; try again');
+      return toOrder(order.row);
     }, { deadline });
     options.onEvent(cluster.name);
     return { value, token };
@@ -144,19 +142,15 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
     },
 
     async insertPending({ id, userId, items, paymentMethod }, deadline) {
-      // One statement: the new row, or the one already there. No token: later steps of the saga write again and return theirs.
+      // The new row, or the one already there. No token: later steps of the saga write again and return theirs.
       const { value } = await db.forUser(userId).writeStatement(async (sql) => {
-        const rows = await sql<OrderRow[]>`
-          with inserted as (
-            insert into orders (id, user_id, status, items, payment_method) values (${id}, ${userId}, 'pending', ${sql.json(items as never)}, ${paymentMethod})
-            on conflict (id) do nothing
-            returning ${orderColumns(sql)}
-          )
-          select * from inserted
-          union all
-          select ${orderColumns(sql)}
-          from orders where id = ${id} and not exists (select 1 from inserted)`;
-        return toOrder(rows[0]!);
+        const order = await writtenOrCurrent(
+          sql<OrderRow[]>`insert into orders (id, user_id, status, items, payment_method) values (${id}, ${userId}, 'pending', ${sql.json(items as never)}, ${paymentMethod})
+            on conflict (id) do nothing returning ${orderColumns(sql)}`,
+          () => sql<OrderRow[]>`select ${orderColumns(sql)} from orders where id = ${id}`,
+        );
+        if (!order) throw AppError.aborted('the order was removed concurrently; try again');
+        return toOrder(order.row);
       }, { deadline, token: false });
       return { value, token: '' };
     },
@@ -165,7 +159,7 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
       const cluster = db.forUser(userId);
       const event = { type: 'order.created', aggregateId: formatId('order', id), userId: formatId('user', userId), shard: shardOfId(userId) };
       const payload = { order_id: event.aggregateId, status: 'pending', total_minor: totalMinor, currency };
-      // One statement: price the order and enqueue `order.created` only if it was not priced yet; else the order as it is.
+      // Prices the order and enqueues `order.created` in one statement, only if it was not priced yet; else the order as it is.
       return moveOrder(cluster, id, deadline, (sql) => sql`
           with moved as (
             update orders set items = ${sql.json(items as never)}, total_minor = ${totalMinor}, currency = ${currency}, priced = true, updated_at = now()
@@ -180,7 +174,7 @@ export function orderRepository(db: ShardedDb, options: { keyTtlMs: number; onEv
       // The event's payload is built from the row as it is after the move (total, currency, reason).
       const payload = (sql: Sql) =>
         sql`jsonb_build_object('order_id', ${event.aggregateId}::text, 'status', status, 'total_minor', raw_total, 'currency', currency, 'reason', failure_reason, 'refunded', ${detail.refunded ?? false}::boolean)`;
-      // One statement: move the order (and enqueue its event) only from one of `from`; else the order as it is.
+      // Moves the order and enqueues its event in one statement, only from one of `from`; else the order as it is.
       return moveOrder(cluster, id, deadline, (sql) => sql`
           with moved as (
             update orders set status = ${to}, payment_id = coalesce(${detail.paymentId ?? null}::text, payment_id),

@@ -1,5 +1,6 @@
 import type { Sql, TransactionSql } from 'postgres';
-import { formatId, ID_PREFIXES, parseTokens, shardOfId, type ShardedDb } from '@tessera/data';
+import { formatId, ID_PREFIXES, parseTokens, shardOfId, type ShardedDb, writtenOrCurrent } from '@tessera/data';
+import { AppError } from '@tessera/errors';
 import { outboxInsertFrom } from '@tessera/outbox';
 import type { LedgerEntry, Payment, PaymentRepository, PaymentStatus } from '../domain/payment';
 
@@ -62,26 +63,29 @@ export function paymentRepository(db: ShardedDb, onEvent: (cluster: string) => v
 
     async createPending(input, deadline) {
       const cluster = db.forUser(input.userId);
-      // One statement: the new payment and its first ledger entry, or the payment that already holds the key.
+      // The new payment and its first ledger entry in one statement, or the payment that already holds the key.
       // No token: authorization goes on to a transition, which returns one.
-      const { value: rows } = await cluster.writeStatement(
-        (sql) => sql<(PaymentRow & { fresh: boolean })[]>`
-          with inserted as (
-            insert into payments (id, user_id, order_id, idempotency_key, request_hash, status, amount_minor, currency, payment_method)
-            values (tessera_next_id(${shardOfId(input.userId)}), ${input.userId}, ${input.orderId}, ${input.key}, ${input.requestHash}, 'pending', ${input.amountMinor}, ${input.currency}, ${input.paymentMethod})
-            on conflict (user_id, idempotency_key) do nothing
-            returning *
-          ), ledger as (
-            insert into payment_ledger (payment_id, status, amount_minor, currency) select id, 'pending', amount_minor, currency from inserted
-          )
-          select ${paymentColumns(sql)}, true as fresh from inserted
-          union all
-          select ${paymentColumns(sql)}, false as fresh from payments where user_id = ${input.userId} and idempotency_key = ${input.key} and not exists (select 1 from inserted)`,
+      const { value: found } = await cluster.writeStatement(
+        (sql) =>
+          writtenOrCurrent(
+            sql<PaymentRow[]>`
+              with inserted as (
+                insert into payments (id, user_id, order_id, idempotency_key, request_hash, status, amount_minor, currency, payment_method)
+                values (tessera_next_id(${shardOfId(input.userId)}), ${input.userId}, ${input.orderId}, ${input.key}, ${input.requestHash}, 'pending', ${input.amountMinor}, ${input.currency}, ${input.paymentMethod})
+                on conflict (user_id, idempotency_key) do nothing
+                returning *
+              ), ledger as (
+                insert into payment_ledger (payment_id, status, amount_minor, currency) select id, 'pending', amount_minor, currency from inserted
+              )
+              select ${paymentColumns(sql)} from inserted`,
+            () => sql<PaymentRow[]>`select ${paymentColumns(sql)} from payments where user_id = ${input.userId} and idempotency_key = ${input.key}`,
+          ),
         { deadline, token: false },
       );
-      const row = rows[0]!;
+      if (!found) throw AppError.aborted('the payment was removed concurrently; try again');
+      const { row, written } = found;
       // A new payment's ledger is the entry just written; an existing one's is read back.
-      const payment = row.fresh
+      const payment = written
         ? toPayment(row, [{ status: 'pending', amountMinor: input.amountMinor, currency: input.currency, processorReference: '', createdAt: row.created_at }])
         : (await cluster.read((sql) => withLedger(sql, [row]), { consistency: 'primary', deadline }))[0]!;
       return { value: payment, token: '' };
@@ -93,26 +97,29 @@ export function paymentRepository(db: ShardedDb, onEvent: (cluster: string) => v
       // The payload from the row as it is after the move; the order id gets its client-facing prefix.
       const payload = (sql: Sql) =>
         sql`jsonb_build_object('payment_id', ${event.aggregateId}::text, 'order_id', ${`${ID_PREFIXES.order}_`}::text || order_id::text, 'amount_minor', amount_minor, 'currency', currency, 'decline_reason', decline_reason)`;
-      // One statement: move the payment, append its ledger entry and enqueue its event, only from one of `from`.
-      const { value: rows, token } = await cluster.writeStatement(
-        (sql) => sql<PaymentRow[]>`
-          with moved as (
-            update payments set status = ${to}, processor_reference = case when ${detail.reference}::text = '' then processor_reference else ${detail.reference}::text end,
-              decline_reason = coalesce(${detail.declineReason ?? null}::text, decline_reason), updated_at = now()
-            where user_id = ${userId} and id = ${id} and status = any(string_to_array(${from.join(',')}, ','))
-            returning *
-          ), ledger as (
-            insert into payment_ledger (payment_id, status, amount_minor, currency, processor_reference)
-            select id, ${to}, amount_minor, currency, ${detail.reference} from moved
-          ), event as (${outboxInsertFrom(sql, event, payload(sql), 'moved')})
-          select ${paymentColumns(sql)} from moved
-          union all
-          -- Someone else moved it first (a concurrent retry): report where it is now.
-          select ${paymentColumns(sql)} from payments where user_id = ${userId} and id = ${id} and not exists (select 1 from moved)`,
+      // Moves the payment, appends its ledger entry and enqueues its event in one statement, only from one of `from`.
+      const { value: found, token } = await cluster.writeStatement(
+        (sql) =>
+          writtenOrCurrent(
+            sql<PaymentRow[]>`
+              with moved as (
+                update payments set status = ${to}, processor_reference = case when ${detail.reference}::text = '' then processor_reference else ${detail.reference}::text end,
+                  decline_reason = coalesce(${detail.declineReason ?? null}::text, decline_reason), updated_at = now()
+                where user_id = ${userId} and id = ${id} and status = any(string_to_array(${from.join(',')}, ','))
+                returning *
+              ), ledger as (
+                insert into payment_ledger (payment_id, status, amount_minor, currency, processor_reference)
+                select id, ${to}, amount_minor, currency, ${detail.reference} from moved
+              ), event as (${outboxInsertFrom(sql, event, payload(sql), 'moved')})
+              select ${paymentColumns(sql)} from moved`,
+            // Someone else moved it first (a concurrent retry): report where it is now.
+            () => sql<PaymentRow[]>`select ${paymentColumns(sql)} from payments where user_id = ${userId} and id = ${id}`,
+          ),
         { deadline },
       );
+      if (!found) throw AppError.aborted('the payment was removed concurrently; try again');
       onEvent(cluster.name);
-      return { value: (await cluster.read((sql) => withLedger(sql, rows), { consistency: 'primary', deadline }))[0]!, token };
+      return { value: (await cluster.read((sql) => withLedger(sql, [found.row]), { consistency: 'primary', deadline }))[0]!, token };
     },
   };
 }

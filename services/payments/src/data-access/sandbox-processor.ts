@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { withTimeout, type ShardedDb } from '@tessera/data';
+import { withTimeout, writtenOrCurrent, type ShardedDb } from '@tessera/data';
 import { ProcessorUnavailable, type PaymentProcessor, type ProcessorResult } from '../domain/payment';
 
 /**
@@ -23,23 +23,23 @@ export function sandboxProcessor(db: ShardedDb, options: { timeoutMs: number; sl
   // The sandbox keeps each customer's operations on that user's shard.
   async function record(customer: string, key: string, kind: string, method: string, amountMinor: number, currency: string, approved: boolean, reason: string): Promise<{ result: ProcessorResult; first: boolean }> {
     const reference = `sbx_${kind.slice(0, 2)}_${randomBytes(9).toString('base64url')}`;
-    // One statement: record the operation, or find the one recorded under this key before (idempotency).
-    const { value: rows } = await db.forUser(customer).writeStatement(
-      (sql) => sql<{ approved: boolean; decline_reason: string; reference: string; first: boolean }[]>`
-        with inserted as (
-          insert into sandbox_processor.operations (idempotency_key, kind, payment_method, amount_minor, currency, approved, decline_reason, reference)
-          values (${key}, ${kind}, ${method}, ${amountMinor}, ${currency}, ${approved}, ${reason}, ${reference}) on conflict (idempotency_key) do nothing
-          returning approved, decline_reason, reference
-        )
-        select approved, decline_reason, reference, true as first from inserted
-        union all
-        select approved, decline_reason, reference, false as first from sandbox_processor.operations
-        where idempotency_key = ${key} and not exists (select 1 from inserted)`,
+    // Record the operation, or find the one recorded under this key before (idempotency).
+    type Operation = { approved: boolean; decline_reason: string; reference: string };
+    const { value: found } = await db.forUser(customer).writeStatement(
+      (sql) =>
+        writtenOrCurrent(
+          sql<Operation[]>`
+            insert into sandbox_processor.operations (idempotency_key, kind, payment_method, amount_minor, currency, approved, decline_reason, reference)
+            values (${key}, ${kind}, ${method}, ${amountMinor}, ${currency}, ${approved}, ${reason}, ${reference}) on conflict (idempotency_key) do nothing
+            returning approved, decline_reason, reference`,
+          () => sql<Operation[]>`select approved, decline_reason, reference from sandbox_processor.operations where idempotency_key = ${key}`,
+        ),
       { token: false },
     );
-    const row = rows[0]!;
+    // The sandbox never deletes an operation: a key that conflicted is there to read.
+    const { row, written } = found!;
     const result: ProcessorResult = row.approved ? { approved: true, reference: row.reference } : { approved: false, reason: row.decline_reason, reference: row.reference };
-    return { result, first: row.first };
+    return { result, first: written };
   }
 
   // A processor that does not answer in time is an unknown outcome, as over a real network.
