@@ -27,6 +27,14 @@ describe('the order saga over real services (catalog, orders, payments, notifica
     return (await platform.catalog.createProduct({ name: `p${Math.random()}`, description: '', price: usd(price), stock })).product!;
   }
 
+  /** A new user's PAID order of one unit, and its (authorized) payment. */
+  async function paidOrder(idempotencyKey: string) {
+    const user = newUserId();
+    const { order } = await platform.orders.createOrder({ userId: user, items: [{ productId: (await product(2)).id, quantity: 1 }], paymentMethod: 'pm_card_ok', idempotencyKey });
+    const [payment] = (await platform.payments.listPayments({ userId: user, orderId: order!.id })).payments;
+    return { user, order: order!, payment: payment! };
+  }
+
   async function inboxOf(userId: string) {
     return (await platform.inbox.listNotifications({ userId, page: { pageSize: 50, pageToken: '', offset: 0 }, unreadOnly: false })).notifications;
   }
@@ -123,25 +131,21 @@ describe('the order saga over real services (catalog, orders, payments, notifica
 
   // Writers that wait for a concurrent transaction (READ COMMITTED) answer the row as that transaction left it.
   test('when a cancel waits on the row for another cancel that commits first, then it answers the order CANCELLED, not as it was before the wait', async () => {
-    const user = newUserId();
-    const p = await product(2);
-    const { order } = await platform.orders.createOrder({ userId: user, items: [{ productId: p.id, quantity: 1 }], paymentMethod: 'pm_card_ok', idempotencyKey: 'k-cancel-wait' });
+    const { user, order } = await paidOrder('k-cancel-wait');
     const cancelled = await commitWhileWaiting(
       platform.sql('orders'),
-      (tx) => tx`update orders set status = 'cancelled', updated_at = now() where id = ${order!.id.slice(4)}`,
-      () => platform.orders.cancelOrder({ userId: user, id: order!.id }),
+      (tx) => tx`update orders set status = 'cancelled', updated_at = now() where id = ${order.id.slice(4)}`,
+      () => platform.orders.cancelOrder({ userId: user, id: order.id }),
     );
     expect(cancelled.order!.status).toBe(orders.OrderStatus.ORDER_STATUS_CANCELLED);
   });
 
   test('when a refund waits on the payment for another refund that commits first, then it answers the payment REFUNDED', async () => {
-    const user = newUserId();
-    const { order } = await platform.orders.createOrder({ userId: user, items: [{ productId: (await product(2)).id, quantity: 1 }], paymentMethod: 'pm_card_ok', idempotencyKey: 'k-refund-wait' });
-    const [payment] = (await platform.payments.listPayments({ userId: user, orderId: order!.id })).payments;
+    const { user, payment } = await paidOrder('k-refund-wait');
     const refunded = await commitWhileWaiting(
       platform.sql('payments'),
-      (tx) => tx`update payments set status = 'refunded', updated_at = now() where id = ${payment!.id.slice(4)}`,
-      () => platform.payments.refundPayment({ userId: user, paymentId: payment!.id, idempotencyKey: '' }),
+      (tx) => tx`update payments set status = 'refunded', updated_at = now() where id = ${payment.id.slice(4)}`,
+      () => platform.payments.refundPayment({ userId: user, paymentId: payment.id, idempotencyKey: '' }),
     );
     expect(refunded.payment!.status).toBe(payments.PaymentStatus.PAYMENT_STATUS_REFUNDED);
   });
@@ -159,14 +163,12 @@ describe('the order saga over real services (catalog, orders, payments, notifica
   });
 
   test('when the sandbox processor records a refund while another record of its key commits first, then the refund answers with that record', async () => {
-    const user = newUserId();
-    const { order } = await platform.orders.createOrder({ userId: user, items: [{ productId: (await product(2)).id, quantity: 1 }], paymentMethod: 'pm_card_ok', idempotencyKey: 'k-processor-wait' });
-    const [payment] = (await platform.payments.listPayments({ userId: user, orderId: order!.id })).payments;
+    const { user, payment } = await paidOrder('k-processor-wait');
     const refunded = await commitWhileWaiting(
       platform.sql('payments'),
       (tx) => tx`insert into sandbox_processor.operations (idempotency_key, kind, payment_method, amount_minor, currency, approved, reference)
-                 values (${`refund:${payment!.id.slice(4)}`}, 'refund', '', ${payment!.amount!.amountMinor}, 'USD', true, 'sbx_re_theirs')`,
-      () => platform.payments.refundPayment({ userId: user, paymentId: payment!.id, idempotencyKey: '' }),
+                 values (${`refund:${payment.id.slice(4)}`}, 'refund', '', ${payment.amount!.amountMinor}, 'USD', true, 'sbx_re_theirs')`,
+      () => platform.payments.refundPayment({ userId: user, paymentId: payment.id, idempotencyKey: '' }),
     );
     expect(refunded.payment!.status).toBe(payments.PaymentStatus.PAYMENT_STATUS_REFUNDED);
     expect(refunded.payment!.ledger.at(-1)).toMatchObject({ status: payments.PaymentStatus.PAYMENT_STATUS_REFUNDED, processorReference: 'sbx_re_theirs' });
