@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { connect, type Socket } from 'node:net';
 import { Registry } from 'prom-client';
+import { until } from '@tessera/testing';
 import { installAdmission } from '../src/http/admission';
 import { installRequestContext } from '../src/http/request-context';
 
@@ -46,16 +47,9 @@ describe('the edge when clients go away mid-request', () => {
       socket.on('error', () => undefined);
     });
 
-  const until = async (what: () => boolean) => {
-    for (const end = Date.now() + 5_000; !what(); ) {
-      if (Date.now() > end) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
-
   test('when both admitted clients hang up before their answers, then once the work ends the slots are free again (not after the budget) and the requests are measured', async () => {
     const sockets = [await send('/slow'), await send('/slow')];
-    await until(() => entered === 2);
+    await until('both slow requests to be admitted', () => entered === 2);
     expect(await get('/fast')).toBe(503); // the limit (2) is full: the test really fills it
 
     for (const s of sockets) s.destroy();

@@ -93,6 +93,14 @@ describe('the REST edge against its OpenAPI documents', () => {
     }
   });
 
+  test.each(['v1', 'v2'] as const)('the %s OAuth scheme offers exactly the scopes its operations ask machine clients for', async (v) => {
+    const doc = (await http(stack.url(), 'GET', `/api/${v}/openapi.json`)).body;
+    const operations = Object.values(doc.paths as Record<string, Record<string, { security?: Record<string, string[]>[] }>>).flatMap((ops) => Object.values(ops));
+    const asked = new Set(operations.flatMap((op) => (op.security ?? []).flatMap((s) => s.oauth ?? [])));
+    expect(asked.size).toBeGreaterThan(0);
+    expect(Object.keys(doc.components.securitySchemes.oauth.flows.clientCredentials.scopes).sort()).toEqual([...asked].sort());
+  });
+
   test.each(['v2', 'v1'] as const)('every %s operation answers as documented, succeeding', async (v) => {
     const a = api(v);
     const email = `contract-${v}-${Date.now()}@edge.test`;

@@ -107,6 +107,12 @@ function problemStatuses(r: Route): number[] {
   return statuses.sort((a, b) => a - b);
 }
 
+/** The scopes the `oauth` scheme gates here: those of the routes machine clients may call ("products:write" → "Change products"). */
+function clientScopes(routes: Route[]): Record<string, string> {
+  const scopes = [...new Set(routes.filter((r) => r.allowClients).flatMap((r) => r.scopes))].sort();
+  return Object.fromEntries(scopes.map((s) => [s, `${s.endsWith(':read') ? 'Read' : 'Change'} ${s.split(':')[0]}`]));
+}
+
 /**
  * The OpenAPI 3.1 document of one version, generated from the same route
  * table (and the same zod schemas) that the edge mounts and validates with,
@@ -196,7 +202,7 @@ export function openApiDocument(version: Version, routes: Route[], extra: ExtraO
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (a session or an OAuth client token) or a tsk_ API key' },
         apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-        oauth: { type: 'oauth2', description: 'Machine clients: the client-credentials grant, then the token as a bearer.', flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: { 'products:write': 'Manage the catalog', 'users:read': 'Read users', 'users:write': 'Manage users' } } } },
+        oauth: { type: 'oauth2', description: 'Machine clients: the client-credentials grant, then the token as a bearer.', flows: { clientCredentials: { tokenUrl: '/oauth/token', scopes: clientScopes(routes) } } },
         clientBasic: { type: 'http', scheme: 'basic', description: 'An OAuth client\'s id and secret (RFC 6749 §2.3.1); or send them as form fields.' },
       },
       schemas: { Problem: problemSchema, ...componentSchemas(version) },
