@@ -1,6 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { formatId, ID_PREFIXES, parseTokens, shardOfId, type ShardedDb, writtenOrCurrent } from '@tessera/data';
-import { AppError } from '@tessera/errors';
 import { outboxInsertFrom } from '@tessera/outbox';
 import type { LedgerEntry, Payment, PaymentRepository, PaymentStatus } from '../domain/payment';
 
@@ -82,8 +81,8 @@ export function paymentRepository(db: ShardedDb, onEvent: (cluster: string) => v
           ),
         { deadline, token: false },
       );
-      if (!found) throw AppError.aborted('the payment was removed concurrently; try again');
-      const { row, written } = found;
+      // A payment is never deleted (its ledger entries reference it and are append-only): a key that conflicted is there to read.
+      const { row, written } = found!;
       // A new payment's ledger is the entry just written; an existing one's is read back.
       const payment = written
         ? toPayment(row, [{ status: 'pending', amountMinor: input.amountMinor, currency: input.currency, processorReference: '', createdAt: row.created_at }])
@@ -117,9 +116,9 @@ export function paymentRepository(db: ShardedDb, onEvent: (cluster: string) => v
           ),
         { deadline },
       );
-      if (!found) throw AppError.aborted('the payment was removed concurrently; try again');
       onEvent(cluster.name);
-      return { value: (await cluster.read((sql) => withLedger(sql, [found.row]), { consistency: 'primary', deadline }))[0]!, token };
+      // Never deleted (see createPending): the payment is there, moved by this call or by another.
+      return { value: (await cluster.read((sql) => withLedger(sql, [found!.row]), { consistency: 'primary', deadline }))[0]!, token };
     },
   };
 }
